@@ -1,0 +1,43 @@
+"""One exception hierarchy for every mistake a user can make; the CLI turns it into a message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class SitegenError(Exception):
+    """A user-facing error that names the place it comes from."""
+
+    def __init__(self, message: str, path: str | Path | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        """What went wrong, in one sentence."""
+        self.path = str(path) if path is not None else None
+        """The file the error is about, when there is one."""
+        self.line = line
+        """1-based line in that file, when known."""
+
+    def location(self) -> str:
+        if self.path is None:
+            return ""
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+    def __str__(self) -> str:
+        where = self.location()
+        return f"{where}: {self.message}" if where else self.message
+
+
+class ConfigError(SitegenError):
+    """sitegen.toml is missing, malformed or inconsistent."""
+
+
+class ContentError(SitegenError):
+    """A content file (front matter or Markdown) is wrong."""
+
+
+class TemplateError(SitegenError):
+    """A template is missing or does not compile or render."""
+
+
+class RunbookError(SitegenError):
+    """A runbook is malformed, or a run cannot proceed."""

@@ -1,0 +1,1 @@
+"""Bundled themes; installed as the `sitegen.themes` package so a wheel carries them."""
