@@ -1,0 +1,122 @@
+"""Command line: `sitegen build | serve | run | check | new`. Turns SitegenError into one line and exit 1."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sitegen import __version__
+from sitegen.errors import SitegenError
+
+
+def _site_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("site_dir", nargs="?", default=".", type=Path, help="site directory holding sitegen.toml (default: .)")
+    p.add_argument("--cache-dir", type=Path, help="build cache (default: $XDG_CACHE_HOME/sitegen/...)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sitegen", description="A static site generator for blogs whose posts can also be runbooks."
+    )
+    parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("build", help="build the site into an output directory", description="Build SITE_DIR's content/, templates and static files into a complete static site.")
+    _site_args(p)
+    p.add_argument("--out", type=Path, help="output directory (default: SITE_DIR/public)")
+    p.add_argument("--drafts", action="store_true", help="include posts with `draft: true`")
+    p.add_argument("--base-url", help="override base_url from sitegen.toml (e.g. for a staging host)")
+    p.add_argument("-v", "--verbose", action="store_true", help="say what was rebuilt and why")
+    p.add_argument("--clean", action="store_true", help="ignore the build cache and render everything")
+
+    p = sub.add_parser("serve", help="preview with live reload while you write", description="Build, watch for changes, rebuild incrementally and reload the browser.")
+    _site_args(p)
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000; 0 picks a free one)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--no-drafts", action="store_true", help="hide drafts (shown by default while previewing)")
+    p.add_argument("--out", type=Path, help="where the preview is built (default: inside the cache dir)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log what each rebuild rendered")
+
+    p = sub.add_parser("check", help="validate content, links and runbooks", description="Build into a temporary directory, then check internal links and every runbook's format.")
+    _site_args(p)
+    p.add_argument("--drafts", action="store_true", help="check drafts too")
+
+    p = sub.add_parser("run", help="execute a runbook's steps", description="Run the fenced steps of a Markdown runbook locally or on SSH hosts.")
+    from sitegen.runbook import cli as runbook_cli
+
+    runbook_cli.configure(p)
+
+    p = sub.add_parser("new", help="create a site or a post", description="Scaffold a new site or a new post.")
+    new_sub = p.add_subparsers(dest="what", metavar="WHAT", required=True)
+    np = new_sub.add_parser("post", help="a new post with front matter")
+    np.add_argument("title")
+    np.add_argument("--site", dest="site_dir", type=Path, default=Path("."), help="site directory (default: .)")
+    np.add_argument("--collection", default="blog", help="collection folder under content/ (default: blog)")
+    np.add_argument("--draft", action="store_true", help="mark it `draft: true`")
+    ns = new_sub.add_parser("site", help="a new site directory with sitegen.toml and a first post")
+    ns.add_argument("directory", type=Path)
+    ns.add_argument("--title", default="My blog")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        if args.command == "build":
+            return _build(args)
+        if args.command == "serve":
+            from sitegen.serve import serve
+
+            return serve(args)
+        if args.command == "check":
+            from sitegen.check import check
+
+            return check(args)
+        if args.command == "run":
+            from sitegen.runbook import cli as runbook_cli
+
+            return runbook_cli.execute(args)
+        if args.command == "new":
+            from sitegen import scaffold
+
+            return scaffold.main(args)
+    except SitegenError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+def _build(args: argparse.Namespace) -> int:
+    from sitegen.engine import Builder
+
+    builder = Builder(args.site_dir, args.out, drafts=args.drafts, cache_dir=args.cache_dir, base_url=args.base_url)
+    if args.clean:
+        builder.state = {}
+    report = builder.build()
+    if args.verbose:
+        for url, reason in report.rendered:
+            print(f"  rendered {url}  ({reason})")
+        for rel in report.copied:
+            print(f"  copied   {rel}")
+        for rel in report.removed:
+            print(f"  removed  {rel}")
+    if report.nothing:
+        print(f"nothing changed ({report.seconds * 1000:.0f} ms)")
+    else:
+        print(
+            f"built {builder.out_dir}: {len(report.rendered)} rendered, {len(report.written)} written, "
+            f"{len(report.copied)} copied, {len(report.removed)} removed in {report.seconds * 1000:.0f} ms"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,285 @@
+"""Read `sitegen.toml` into a typed, defaulted `SiteConfig` (pure apart from reading the file)."""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sitegen.errors import ConfigError
+
+CONFIG_NAME = "sitegen.toml"
+
+
+@dataclass(frozen=True)
+class CollectionConfig:
+    name: str
+    """Directory under content/ and the collection's key."""
+    title: str
+    """Shown on its index page and in its feed."""
+    permalink: str
+    """Pattern for each item's URL: {slug} {stem} {year} {month} {day} {collection}."""
+    url: str
+    """URL of the collection's index page."""
+    dated: bool = True
+    """Items need a date and are sorted newest first."""
+    listed: bool = True
+    """Gets an index page, appears on the home page and in the site feed."""
+    paginate: int = 10
+    """Items per index page; 0 shows everything on one page."""
+    feed: bool = True
+    """Publish an Atom feed for the collection."""
+    archives: bool = False
+    """Yearly archive pages under {url}archives/."""
+    template: str = "post.html"
+    """Template for each item."""
+    index_template: str = "list.html"
+    """Template for the index pages."""
+
+
+@dataclass(frozen=True)
+class TaxonomyConfig:
+    name: str
+    """Front matter key holding the terms (e.g. tags)."""
+    title: str
+    """Heading of the term index page."""
+    permalink: str
+    """Pattern for a term page: {slug} (slugified) or {name} (as written)."""
+    url: str
+    """URL of the index of all terms."""
+    feed: bool = True
+    """Publish an Atom feed per term."""
+    paginate: int = 0
+    """Items per term page; 0 shows everything on one page."""
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    root: Path
+    """The site directory (holding sitegen.toml)."""
+    title: str
+    base_url: str
+    """Absolute site URL without trailing slash."""
+    author: str = ""
+    description: str = ""
+    language: str = "en"
+    timezone: str = "UTC"
+    theme: str = "default"
+    collections: tuple[CollectionConfig, ...] = ()
+    taxonomies: tuple[TaxonomyConfig, ...] = ()
+    menu: tuple[MenuItem, ...] = ()
+    home_collections: tuple[str, ...] = ()
+    """Collections whose items the home page lists; empty means every listed collection."""
+    home_paginate: int = 10
+    feed_filename: str = "atom.xml"
+    feed_limit: int = 20
+    """Entries per feed; 0 keeps every entry."""
+    summary_length: int = 200
+    """Characters kept of the first paragraph when `description` is absent."""
+    highlight_light: str = "default"
+    highlight_dark: str = "monokai"
+    check_external_pages: tuple[str, ...] = ()
+    """Internal URL prefixes served by something other than this site (the link checker trusts them)."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """The `[extra]` table, handed to templates as site.extra."""
+    digest: str = ""
+    """Hash of the config file's bytes; a change rebuilds everything."""
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    def collection(self, name: str) -> CollectionConfig | None:
+        for coll in self.collections:
+            if coll.name == name:
+                return coll
+        return None
+
+
+def _table(data: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{key}] must be a table", path)
+    return value
+
+
+def _get(data: dict[str, Any], key: str, kind: type | tuple[type, ...], default: Any, path: Path, where: str) -> Any:
+    value = data.get(key, default)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ConfigError(f"{where}{key} must be a {names}, not {value!r}", path)
+    return value
+
+
+def _check_url_path(value: str, path: Path, what: str) -> str:
+    if not value.startswith("/"):
+        raise ConfigError(f"{what} must start with '/': {value!r}", path)
+    return value
+
+
+def _collection(name: str, raw: dict[str, Any], path: Path) -> CollectionConfig:
+    where = f"collections.{name}."
+    is_pages = name == "pages"
+    default_perm = "/{slug}/" if is_pages else f"/{name}/{{slug}}/"
+    permalink = _check_url_path(_get(raw, "permalink", str, default_perm, path, where), path, where + "permalink")
+    url = _check_url_path(_get(raw, "url", str, f"/{name}/", path, where), path, where + "url")
+    if not url.endswith("/"):
+        url += "/"
+    return CollectionConfig(
+        name=name,
+        title=_get(raw, "title", str, name.replace("-", " ").title(), path, where),
+        permalink=permalink,
+        url=url,
+        dated=_get(raw, "dated", bool, not is_pages, path, where),
+        listed=_get(raw, "listed", bool, not is_pages, path, where),
+        paginate=_get(raw, "paginate", int, 10, path, where),
+        feed=_get(raw, "feed", bool, not is_pages, path, where),
+        archives=_get(raw, "archives", bool, name == "blog", path, where),
+        template=_get(raw, "template", str, "page.html" if is_pages else "post.html", path, where),
+        index_template=_get(raw, "index_template", str, "list.html", path, where),
+    )
+
+
+def _taxonomy(name: str, raw: dict[str, Any], path: Path) -> TaxonomyConfig:
+    where = f"taxonomies.{name}."
+    return TaxonomyConfig(
+        name=name,
+        title=_get(raw, "title", str, name.replace("-", " ").title(), path, where),
+        permalink=_check_url_path(
+            _get(raw, "permalink", str, f"/{name}/{{slug}}/", path, where), path, where + "permalink"
+        ),
+        url=_check_url_path(_get(raw, "url", str, f"/{name}/", path, where), path, where + "url"),
+        feed=_get(raw, "feed", bool, True, path, where),
+        paginate=_get(raw, "paginate", int, 0, path, where),
+    )
+
+
+def discover_collections(content_dir: Path) -> list[str]:
+    """Top-level folders of content/ are collections even when the config does not name them."""
+    try:
+        return sorted(e.name for e in content_dir.iterdir() if e.is_dir() and not e.name.startswith((".", "_")))
+    except FileNotFoundError:
+        return []
+
+
+def load_config(site_dir: Path) -> SiteConfig:
+    """Read SITE_DIR/sitegen.toml; every mistake becomes a ConfigError naming the file."""
+    path = site_dir / CONFIG_NAME
+    try:
+        raw_bytes = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"no {CONFIG_NAME} in {site_dir} (is this a sitegen site? `sitegen new site DIR` makes one)"
+        ) from None
+    try:
+        data = tomllib.loads(raw_bytes.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not valid UTF-8 (byte {exc.start})", path) from None
+    except tomllib.TOMLDecodeError as exc:
+        line = _toml_error_line(str(exc))
+        raise ConfigError(f"invalid TOML: {exc}", path, line) from None
+    return config_from_dict(data, site_dir, path, hashlib.blake2b(raw_bytes, digest_size=16).hexdigest())
+
+
+def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: str = "") -> SiteConfig:
+    title = _get(data, "title", str, "", path, "")
+    if not title:
+        raise ConfigError("`title` is required", path)
+    base_url = _get(data, "base_url", str, "", path, "")
+    if not base_url.startswith(("http://", "https://")):
+        raise ConfigError("`base_url` is required and must start with http:// or https://", path)
+    timezone = _get(data, "timezone", str, "UTC", path, "")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"unknown timezone {timezone!r} (use an IANA name like 'Europe/Berlin')", path) from None
+
+    coll_raw = _table(data, "collections", path)
+    names = list(coll_raw)
+    for found in discover_collections(site_dir / "content"):
+        if found not in names:
+            names.append(found)
+    if not names:
+        names = ["blog"]
+    if "pages" not in names:
+        names.append("pages")
+    collections = []
+    for name in names:
+        raw = coll_raw.get(name, {})
+        if not isinstance(raw, dict):
+            raise ConfigError(f"[collections.{name}] must be a table", path)
+        collections.append(_collection(name, raw, path))
+
+    tax_raw = _table(data, "taxonomies", path) if "taxonomies" in data else {"tags": {}}
+    taxonomies = []
+    for name, raw in tax_raw.items():
+        if not isinstance(raw, dict):
+            raise ConfigError(f"[taxonomies.{name}] must be a table", path)
+        taxonomies.append(_taxonomy(name, raw, path))
+
+    menu = []
+    for i, item in enumerate(data.get("menu", [])):
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not isinstance(item.get("url"), str):
+            raise ConfigError(f"menu entry {i + 1} needs `name` and `url` strings", path)
+        menu.append(MenuItem(item["name"], item["url"]))
+    if not menu:
+        menu = [MenuItem(c.title, c.url) for c in collections if c.listed]
+        if taxonomies:
+            menu.append(MenuItem(taxonomies[0].title, taxonomies[0].url))
+
+    home = _table(data, "home", path)
+    feeds = _table(data, "feeds", path)
+    markdown = _table(data, "markdown", path)
+    check = _table(data, "check", path)
+    home_collections = tuple(_get(home, "collections", list, [], path, "home."))
+    for name in home_collections:
+        if not any(c.name == name for c in collections):
+            raise ConfigError(f"home.collections names unknown collection {name!r}", path)
+    feed_filename = _get(feeds, "filename", str, "atom.xml", path, "feeds.")
+    if "/" in feed_filename or feed_filename in ("", ".", ".."):
+        raise ConfigError(f"feeds.filename must be a plain file name, not {feed_filename!r}", path)
+    return SiteConfig(
+        root=site_dir,
+        title=title,
+        base_url=base_url.rstrip("/"),
+        author=_get(data, "author", str, "", path, ""),
+        description=_get(data, "description", str, "", path, ""),
+        language=_get(data, "language", str, "en", path, ""),
+        timezone=timezone,
+        theme=_get(data, "theme", str, "default", path, ""),
+        collections=tuple(collections),
+        taxonomies=tuple(taxonomies),
+        menu=tuple(menu),
+        home_collections=home_collections,
+        home_paginate=_get(home, "paginate", int, 10, path, "home."),
+        feed_filename=feed_filename,
+        feed_limit=_get(feeds, "limit", int, 20, path, "feeds."),
+        summary_length=_get(data, "summary_length", int, 200, path, ""),
+        highlight_light=_get(markdown, "highlight_light", str, "default", path, "markdown."),
+        highlight_dark=_get(markdown, "highlight_dark", str, "monokai", path, "markdown."),
+        check_external_pages=tuple(_get(check, "external_pages", list, [], path, "check.")),
+        extra=_table(data, "extra", path),
+        digest=digest,
+    )
+
+
+def _toml_error_line(message: str) -> int | None:
+    marker = "(at line "
+    start = message.find(marker)
+    if start == -1:
+        return None
+    digits = message[start + len(marker):].split(",", 1)[0]
+    return int(digits) if digits.isdigit() else None

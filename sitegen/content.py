@@ -1,0 +1,240 @@
+"""Turn one content file into a `PageRecord`: validated front matter plus what rendering found.
+
+Pure apart from the renderer it is handed. A record is small and picklable: the body HTML
+lives in the body store, keyed by `body_key`, so the incremental engine can keep thousands of
+records in memory and load bodies only for the outputs that need them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Protocol
+
+from sitegen import frontmatter as fm
+from sitegen.config import CollectionConfig, SiteConfig
+from sitegen.errors import ContentError, SitegenError
+from sitegen.urls import expand, slugify
+
+# Keys with a meaning of their own; every other front matter key reaches templates as page.extra.
+KNOWN_KEYS = frozenset(
+    {"title", "description", "published", "date", "updated", "draft", "slug", "layout", "mastodon", "bluesky"}
+)
+
+
+class TocEntry(NamedTuple):
+    level: int
+    id: str
+    text: str
+
+
+class Rendered(Protocol):
+    html: str
+    toc: tuple[Any, ...]
+    summary: str
+    links: tuple[str, ...]
+    md_links: tuple[str, ...]
+    has_math: bool
+    steps: tuple[str, ...]
+
+
+@dataclass
+class PageRecord:
+    key: str
+    """Source path relative to content/, with '/' separators; the page's identity."""
+    collection: str
+    title: str
+    slug: str
+    path_url: str
+    """URL path, not percent-encoded ('/tags/c++/'); `href()` encodes it."""
+    date: dt.datetime | None
+    updated: dt.datetime | None
+    draft: bool
+    terms: dict[str, tuple[str, ...]]
+    """Taxonomy name → terms as written (tags)."""
+    description: str
+    """Front matter description, or the first paragraph cut at a word boundary."""
+    mastodon: str | None
+    bluesky_url: str | None
+    layout: str | None
+    extra: dict[str, Any]
+    body_key: str
+    """Key of the rendered body in the body store."""
+    source_hash: str
+    toc: tuple[Any, ...] = ()
+    md_links: tuple[str, ...] = ()
+    """Relative .md link targets as written; resolved to URLs when the body is used."""
+    links: tuple[str, ...] = ()
+    has_math: bool = False
+    steps: tuple[str, ...] = ()
+    word_count: int = 0
+    includes: tuple[str, ...] = field(default_factory=tuple)
+    """Project files pulled in by `include=` step blocks; a change to one re-renders the page."""
+
+    @property
+    def link(self) -> str | None:
+        """The page a link post shares (`link:` or `repost_link:`)."""
+        value = self.extra.get("link") or self.extra.get("repost_link")
+        return value if isinstance(value, str) else None
+
+    def md_target(self, written: str) -> str:
+        """Resolve a relative .md link as written in this page to a page key."""
+        target = written.split("#", 1)[0]
+        base = posixpath.dirname(self.key)
+        return posixpath.normpath(posixpath.join(base, target)).lstrip("/")
+
+
+def source_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def cut_summary(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1].rsplit(" ", 1)[0].rstrip(" ,;:.—-")
+    return (cut or text[:limit]) + "…"
+
+
+def _str_field(doc: fm.Document, source: str, key: str, required: bool = False) -> str | None:
+    value = doc.meta.get(key)
+    if value is None:
+        if required:
+            raise ContentError(f"`{key}` is required in the front matter", source, 2)
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and key == "title":
+        return str(value)
+    if not isinstance(value, str):
+        raise fm.field_error(doc, source, key, f"must be text, not {type(value).__name__} {value!r}")
+    return value
+
+
+def _date_field(doc: fm.Document, source: str, key: str, site: SiteConfig) -> dt.datetime | None:
+    if key not in doc.meta or doc.meta[key] is None:
+        return None
+    when = fm.parse_date(doc.meta[key], site.tz)
+    if when is None:
+        raise fm.field_error(
+            doc, source, key,
+            f"{doc.meta[key]!r} is not a date (use Unix seconds, 2024-05-01 or 2024-05-01T09:30:00+02:00)",
+        )
+    return when
+
+
+def _terms(doc: fm.Document, source: str, name: str) -> tuple[str, ...]:
+    value = doc.meta.get(name)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+        raise fm.field_error(doc, source, name, f"must be a list of names, like [rust, nix], not {value!r}")
+    seen: dict[str, None] = {}
+    for v in value:
+        text = str(v).strip()
+        if text:
+            seen[text] = None
+    return tuple(seen)
+
+
+def parse_page(
+    data: bytes, key: str, coll: CollectionConfig, site: SiteConfig
+) -> tuple[fm.Document, PageRecord]:
+    """Validate front matter and work out URL and dates; the body is rendered separately."""
+    source = f"content/{key}"
+    doc = fm.split(fm.decode(data, source), source)
+    meta = doc.meta
+    stem = posixpath.splitext(posixpath.basename(key))[0]
+
+    title = _str_field(doc, source, "title") or ""
+    date = _date_field(doc, source, "published", site) if "published" in meta else _date_field(doc, source, "date", site)
+    if date is None:
+        date = fm.date_from_filename(stem, site.tz)
+    if date is None and coll.dated:
+        raise ContentError(
+            "no date: add `published:` (Unix seconds or 2024-05-01) or name the file 2024-05-01-title.md",
+            source, 1,
+        )
+    updated = _date_field(doc, source, "updated", site)
+    draft = meta.get("draft", False)
+    if not isinstance(draft, bool):
+        raise fm.field_error(doc, source, "draft", f"must be true or false, not {draft!r}")
+
+    slug = _str_field(doc, source, "slug")
+    if slug is not None:
+        if not slug or "/" in slug or "\\" in slug or slug in (".", ".."):
+            raise fm.field_error(doc, source, "slug", f"{slug!r} must be one URL segment without '/'")
+    else:
+        slug = slugify(fm.strip_date_prefix(stem))
+    placeholders = {
+        "slug": slug,
+        "stem": stem.lower(),
+        "collection": coll.name,
+        "year": f"{date.year:04d}" if date else "",
+        "month": f"{date.month:02d}" if date else "",
+        "day": f"{date.day:02d}" if date else "",
+    }
+    try:
+        path_url = expand(coll.permalink, placeholders)
+    except SitegenError as exc:
+        raise ContentError(f"collection {coll.name!r}: {exc.message}", "sitegen.toml") from None
+
+    description = _str_field(doc, source, "description")
+    mastodon = _str_field(doc, source, "mastodon")
+    if mastodon is not None and not mastodon.startswith(("https://", "http://")):
+        raise fm.field_error(doc, source, "mastodon", f"must be the post's https:// URL, not {mastodon!r}")
+    bluesky = _str_field(doc, source, "bluesky")
+    bluesky_url = None
+    if bluesky is not None:
+        bluesky_url = bluesky if bluesky.startswith("https://bsky.app/") else fm.bluesky_web_url(bluesky)
+        if bluesky_url is None:
+            raise fm.field_error(
+                doc, source, "bluesky", f"must look like at://<did>/app.bsky.feed.post/<id>, not {bluesky!r}"
+            )
+    layout = _str_field(doc, source, "layout")
+    terms = {tax.name: _terms(doc, source, tax.name) for tax in site.taxonomies}
+    extra = {k: v for k, v in meta.items() if k not in KNOWN_KEYS and k not in terms}
+
+    record = PageRecord(
+        key=key,
+        collection=coll.name,
+        title=title or stem,
+        slug=slug,
+        path_url=path_url,
+        date=date,
+        updated=updated,
+        draft=draft,
+        terms=terms,
+        description=(description or "").strip(),
+        mastodon=mastodon,
+        bluesky_url=bluesky_url,
+        layout=layout,
+        extra=extra,
+        body_key="",
+        source_hash=source_digest(data),
+    )
+    return doc, record
+
+
+def apply_rendered(record: PageRecord, rendered: Rendered, body_key: str, summary_length: int) -> None:
+    """Fill in what rendering the body found."""
+    record.body_key = body_key
+    # Plain tuples, so loading the manifest never imports the Markdown renderer.
+    record.toc = tuple(TocEntry(h.level, h.id, h.text) for h in rendered.toc)
+    record.md_links = tuple(rendered.md_links)
+    record.links = tuple(rendered.links)
+    record.has_math = rendered.has_math
+    record.steps = tuple(rendered.steps)
+    record.word_count = len(rendered.summary.split()) if not rendered.html else _count_words(rendered.html)
+    if not record.description:
+        record.description = cut_summary(rendered.summary, summary_length)
+
+
+def _count_words(html: str) -> int:
+    # Counting words in HTML without parsing it: tags are dropped by splitting on '<' and '>'.
+    words = 0
+    for i, chunk in enumerate(html.replace(">", "<").split("<")):
+        if i % 2 == 0:
+            words += len(chunk.split())
+    return words

@@ -1,0 +1,546 @@
+"""The incremental build engine: decide what changed, render only what used it, write atomically.
+
+Every output remembers what it read while rendering (see views.py). A build compares this
+build's page fields, site-wide lists and templates with the last build's, re-renders only the
+outputs that read something that changed, and writes a file only when its bytes changed. A
+build that finds nothing changed imports no Markdown or template library at all.
+
+Nothing reaches the output directory until every page has rendered: files are staged beside it
+and moved into place at the end, so a failed build leaves the previous site intact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import shutil
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sitegen import __version__
+from sitegen.config import CONFIG_NAME, SiteConfig, load_config
+from sitegen.content import PageRecord, apply_rendered, parse_page, source_digest
+from sitegen.errors import ContentError, SitegenError
+from sitegen.model import Output, Site, build_site
+from sitegen.store import BodyStore, cache_dir_for, default_cache_root, load_manifest, save_manifest
+from sitegen.views import RECORDER, Resolver, SiteView, query_values, snapshot
+
+_MISSING = object()
+_IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part")
+
+Stat = tuple[int, int]
+
+
+@dataclass
+class Report:
+    """What one build did."""
+
+    rendered: list[tuple[str, str]] = field(default_factory=list)
+    """(URL, reason) for every output rendered."""
+    written: list[str] = field(default_factory=list)
+    """Output files whose bytes changed and were written."""
+    removed: list[str] = field(default_factory=list)
+    copied: list[str] = field(default_factory=list)
+    """Static files copied."""
+    parsed: list[str] = field(default_factory=list)
+    """Content files read and rendered again."""
+    seconds: float = 0.0
+    full: bool = False
+
+    @property
+    def changed_files(self) -> list[str]:
+        return self.written + self.copied + self.removed
+
+    @property
+    def nothing(self) -> bool:
+        return not (self.written or self.removed or self.copied)
+
+
+def _walk(root: Path) -> dict[str, Stat]:
+    """rel path → (mtime_ns, size) for every file below root, dot files and editor droppings skipped."""
+    found: dict[str, Stat] = {}
+    stack = [("", str(root))]
+    while stack:
+        prefix, path = stack.pop()
+        try:
+            entries = os.scandir(path)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        with entries:
+            for entry in entries:
+                name = entry.name
+                if name.startswith((".", "#")) or name.endswith(_IGNORED_SUFFIXES):
+                    continue
+                rel = prefix + name
+                if entry.is_dir():
+                    stack.append((rel + "/", entry.path))
+                elif entry.is_file():
+                    st = entry.stat()
+                    found[rel] = (st.st_mtime_ns, st.st_size)
+    return found
+
+
+def _file_stat(path: Path) -> Stat | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+class Builder:
+    """Builds one site into one output directory, keeping its state between builds (for serve)."""
+
+    def __init__(
+        self,
+        site_dir: Path,
+        out_dir: Path | None = None,
+        *,
+        drafts: bool = False,
+        cache_dir: Path | None = None,
+        base_url: str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.site_dir = Path(site_dir).resolve()
+        self.out_dir = Path(out_dir).resolve() if out_dir else self.site_dir / "public"
+        self.drafts = drafts
+        self.base_url = base_url.rstrip("/") if base_url else None
+        env = os.environ if environ is None else environ
+        self.cache_dir = Path(cache_dir) if cache_dir else cache_dir_for(
+            default_cache_root(env), self.site_dir, self.out_dir, drafts
+        )
+        self.state: dict[str, Any] | None = None
+        self.site: Site | None = None
+        self.config: SiteConfig | None = None
+        self._renderer: Any = None
+        self._templates: Any = None
+        self._templates_key: Any = None
+        self._bodies = BodyStore(self.cache_dir)
+        self._body_cache: dict[str, str] = {}
+
+    # -- inputs -----------------------------------------------------------------------------
+
+    def _load_config(self) -> SiteConfig:
+        config = load_config(self.site_dir)
+        if self.base_url:
+            from dataclasses import replace
+
+            config = replace(config, base_url=self.base_url)
+        return config
+
+    def _scan(self, config: SiteConfig) -> dict[str, dict[str, Stat]]:
+        from sitegen.theme import theme_dir
+
+        theme = theme_dir(config)
+        content = {k: v for k, v in _walk(config.content_dir).items() if k.endswith(".md")}
+        return {
+            "content": content,
+            "theme_templates": _walk(theme / "templates"),
+            "site_templates": _walk(config.root / "templates"),
+            "theme_static": _walk(theme / "static"),
+            "site_static": _walk(config.root / "static"),
+        }
+
+    def _outputs_intact(self, outputs: Mapping[str, Any]) -> bool:
+        out = self.out_dir
+        return all(_file_stat(out / path) == rec[2] for path, rec in outputs.items())
+
+    # -- the build --------------------------------------------------------------------------
+
+    def build(self) -> Report:
+        started = time.perf_counter()
+        report = Report()
+        config = self._load_config()
+        self.config = config
+        identity = (config.digest, self.base_url, self.drafts, str(self.out_dir), __version__)
+        if self.state is None:
+            self.state = load_manifest(self.cache_dir) or {}
+        state = self.state
+        full = state.get("identity") != identity
+        scan = self._scan(config)
+        old_scan = state.get("scan", {})
+        includes_now = self._include_stats(state.get("records", {}))
+        if (
+            not full
+            and scan == old_scan
+            and includes_now == state.get("includes")
+            and self._outputs_intact(state.get("outputs", {}))
+        ):
+            report.seconds = time.perf_counter() - started
+            return report
+
+        report.full = full
+        records: dict[str, PageRecord] = dict(state.get("records", {}))
+        changed_pages = self._refresh_pages(config, scan["content"], old_scan.get("content", {}), records,
+                                            includes_now, state.get("includes", {}), full, report)
+
+        site = build_site(config, records, self.drafts)
+        self._check_md_links(site)
+        changed = self._changed_deps(site, state, changed_pages, full)
+        changed |= self._changed_templates(scan, old_scan)
+        templates = self._get_templates(config, scan)
+
+        staging = self.out_dir.parent / f".{self.out_dir.name}.sitegen-staging-{os.getpid()}"
+        if staging.exists():
+            shutil.rmtree(staging)
+        try:
+            new_outputs = self._render(site, templates, state.get("outputs", {}), changed, full, staging, report)
+            static_plan = self._plan_static(config, scan, old_scan, full, set(new_outputs), report)
+            self._bodies.flush()
+            self._commit(staging, new_outputs, state.get("outputs", {}), static_plan, report)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+
+        self.site = site
+        self.state = {
+            "identity": identity,
+            "scan": scan,
+            "includes": self._include_stats(records),
+            "records": records,
+            "snaps": self._snaps,
+            "neighbours": site.neighbours,
+            "queries": self._queries,
+            "outputs": new_outputs,
+            "static": static_plan["final"],
+        }
+        save_manifest(self.cache_dir, self.state)
+        if full:
+            self._bodies.prune({r.body_key for r in records.values()})
+        report.seconds = time.perf_counter() - started
+        return report
+
+    # -- pages ------------------------------------------------------------------------------
+
+    def _include_stats(self, records: Mapping[str, PageRecord]) -> dict[str, Stat | None]:
+        from sitegen.includes import find_project_root
+
+        paths = {inc for rec in records.values() for inc in rec.includes}
+        if not paths:
+            return {}
+        root = find_project_root(self.site_dir)
+        return {p: _file_stat(root / p) for p in sorted(paths)}
+
+    def _refresh_pages(
+        self,
+        config: SiteConfig,
+        content: dict[str, Stat],
+        old_content: dict[str, Stat],
+        records: dict[str, PageRecord],
+        includes_now: dict[str, Stat | None],
+        includes_then: dict[str, Stat | None],
+        full: bool,
+        report: Report,
+    ) -> set[str]:
+        changed: set[str] = set()
+        stale_includes = {p for p, st in includes_now.items() if includes_then.get(p, _MISSING) != st}
+        for key, st in content.items():
+            old = records.get(key)
+            uses_stale = old is not None and any(inc in stale_includes for inc in old.includes)
+            if not full and old is not None and old_content.get(key) == st and not uses_stale:
+                continue
+            path = config.content_dir / key
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise ContentError(f"cannot read: {exc.strerror}", f"content/{key}") from None
+            if not full and old is not None and old.source_hash == source_digest(data) and not uses_stale:
+                continue
+            records[key] = self._load_page(config, key, data, force=uses_stale)
+            changed.add(key)
+            report.parsed.append(key)
+        for key in set(records) - set(content):
+            del records[key]
+            changed.add(key)
+        return changed
+
+    def _collection_for(self, config: SiteConfig, key: str) -> Any:
+        name = key.split("/", 1)[0] if "/" in key else "pages"
+        coll = config.collection(name)
+        if coll is None:  # pragma: no cover - discover_collections registers every folder
+            raise ContentError(f"no collection {name!r} for this file", f"content/{key}")
+        return coll
+
+    def _load_page(self, config: SiteConfig, key: str, data: bytes, force: bool) -> PageRecord:
+        doc, record = parse_page(data, key, self._collection_for(config, key), config)
+        renderer = self._get_renderer()
+        from sitegen.markdown import RENDERER_VERSION
+
+        doc_id = f"{record.collection}-{record.slug}"
+        body_key = hashlib.blake2b(
+            f"{RENDERER_VERSION}\0{doc_id}\0{doc.body}".encode(), digest_size=16
+        ).hexdigest()
+        includes: list[str] = []
+        read_include = self._include_reader(key, includes)
+        rendered = renderer.render(doc.body, doc_id=doc_id, source=f"content/{key}",
+                                   line_offset=doc.body_line, read_include=read_include)
+        self._bodies.put(body_key, rendered.html)
+        self._body_cache[body_key] = rendered.html
+        apply_rendered(record, rendered, body_key, config.summary_length)
+        record.includes = tuple(includes)
+        return record
+
+    def _include_reader(self, key: str, used: list[str]) -> Any:
+        from sitegen.includes import find_project_root, resolve_include
+
+        root = find_project_root(self.site_dir)
+
+        def read(rel: str) -> str:
+            path = resolve_include(root, rel)
+            used.append(path.relative_to(root).as_posix())
+            try:
+                return path.read_text("utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ContentError(f"cannot read include {rel!r}: {exc}", f"content/{key}") from None
+
+        return read
+
+    def _get_renderer(self) -> Any:
+        if self._renderer is None:
+            from sitegen.markdown import Renderer
+
+            self._renderer = Renderer()
+        return self._renderer
+
+    def _load_body(self, body_key: str) -> str:
+        html = self._body_cache.get(body_key)
+        if html is None:
+            html = self._bodies.get(body_key)
+            if html is None:
+                raise SitegenError("the build cache lost a rendered page; run `sitegen build --clean`")
+            if len(self._body_cache) > 2000:
+                self._body_cache.clear()
+            self._body_cache[body_key] = html
+        return html
+
+    def _check_md_links(self, site: Site) -> None:
+        for rec in site.pages.values():
+            for written in rec.md_links:
+                if rec.md_target(written) not in site.pages:
+                    raise ContentError(f"link to {written!r}, but there is no such page in content/", f"content/{rec.key}")
+
+    # -- what changed -----------------------------------------------------------------------
+
+    def _changed_deps(self, site: Site, state: dict[str, Any], changed_pages: set[str], full: bool) -> set[Any]:
+        snaps: dict[str, dict[str, Any]] = dict(state.get("snaps", {})) if not full else {}
+        old_neigh = state.get("neighbours", {})
+        touched = set(changed_pages)
+        if full:
+            touched |= set(site.pages)
+        for key, pair in site.neighbours.items():
+            if old_neigh.get(key) != pair:
+                touched.add(key)
+        touched |= {k for k, r in site.pages.items() if r.md_links}
+        touched |= set(snaps) - set(site.pages)
+        changed: set[Any] = set()
+        for key in touched:
+            rec = site.pages.get(key)
+            new = snapshot(rec, site) if rec is not None else {}
+            old = snaps.get(key, {})
+            for name in new.keys() | old.keys():
+                if new.get(name, _MISSING) != old.get(name, _MISSING):
+                    changed.add((key, name))
+            if rec is None:
+                snaps.pop(key, None)
+            else:
+                snaps[key] = new
+        queries = query_values(site)
+        old_q = state.get("queries", {})
+        for name in queries.keys() | old_q.keys():
+            if queries.get(name, _MISSING) != old_q.get(name, _MISSING):
+                changed.add(("?q", name))
+        self._snaps = snaps
+        self._queries = queries
+        return changed
+
+    def _changed_templates(self, scan: dict[str, dict[str, Stat]], old_scan: dict[str, dict[str, Stat]]) -> set[Any]:
+        changed: set[Any] = set()
+        for part in ("theme_templates", "site_templates"):
+            new, old = scan[part], old_scan.get(part, {})
+            for name in new.keys() | old.keys():
+                if new.get(name) != old.get(name):
+                    changed.add(("?t", name))
+        if changed:
+            changed.add(("?t", "*"))
+        return changed
+
+    def _get_templates(self, config: SiteConfig, scan: dict[str, dict[str, Stat]]) -> Any:
+        key = (config.digest, config.root, config.theme, repr(scan["theme_templates"]), repr(scan["site_templates"]))
+        if self._templates is None or self._templates_key != key:
+            from sitegen.templates import Templates
+
+            self._templates = Templates(config, self.cache_dir)
+            self._templates_key = key
+        return self._templates
+
+    # -- rendering and writing --------------------------------------------------------------
+
+    def _render(
+        self,
+        site: Site,
+        templates: Any,
+        old_outputs: Mapping[str, tuple],
+        changed: set[Any],
+        full: bool,
+        staging: Path,
+        report: Report,
+    ) -> dict[str, tuple]:
+        resolver = Resolver(site, self._load_body)
+        site_view = SiteView(resolver, dt.datetime.now(site.config.tz))
+        from sitegen.render import context_for
+
+        outputs: dict[str, tuple] = {}
+        all_outputs = [*site.outputs, Output(path="highlight.css", url="/highlight.css", template="", kind="asset")]
+        for out in all_outputs:
+            prev = old_outputs.get(out.path)
+            reason = self._why(out, prev, changed, full)
+            if reason is None:
+                outputs[out.path] = prev
+                continue
+            RECORDER.take()
+            if out.kind == "asset":
+                from sitegen.markdown import highlight_css
+
+                text = highlight_css(site.config.highlight_light, site.config.highlight_dark)
+                deps: frozenset = frozenset()
+            else:
+                ctx = context_for(out, site, resolver, site_view)
+                text = templates.render(out.template, ctx, out.url)
+                deps = RECORDER.take() | {("?t", n) for n in templates.closure(out.template)}
+            data = text.encode("utf-8")
+            digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+            report.rendered.append((out.url, reason))
+            stat = prev[2] if prev is not None else None
+            if prev is None or prev[3] != digest or _file_stat(self.out_dir / out.path) != prev[2]:
+                target = staging / out.path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+                report.written.append(out.path)
+                stat = None  # filled in after the move
+            outputs[out.path] = (out, deps, stat, digest)
+        return outputs
+
+    def _why(self, out: Output, prev: tuple | None, changed: set[Any], full: bool) -> str | None:
+        if full:
+            return "full build (config, version or cache changed)"
+        if prev is None:
+            return "new"
+        if prev[0] != out:
+            return "its list of pages or template changed"
+        hit = prev[1] & changed
+        if hit:
+            key, name = min(hit)
+            if key == "?t":
+                return f"template {name} changed"
+            if key == "?q":
+                return f"site list {name} changed"
+            return f"{name} of content/{key} changed"
+        if _file_stat(self.out_dir / out.path) != prev[2]:
+            return "missing or modified in the output directory"
+        return None
+
+    def _plan_static(
+        self,
+        config: SiteConfig,
+        scan: dict[str, dict[str, Stat]],
+        old_scan: dict[str, dict[str, Stat]],
+        full: bool,
+        generated: set[str],
+        report: Report,
+    ) -> dict[str, Any]:
+        from sitegen.theme import theme_dir
+
+        sources = {rel: (theme_dir(config) / "static" / rel, st) for rel, st in scan["theme_static"].items()}
+        sources.update({rel: (config.root / "static" / rel, st) for rel, st in scan["site_static"].items()})
+        old_final: dict[str, tuple] = (self.state or {}).get("static", {})
+        copies: list[tuple[Path, str]] = []
+        final: dict[str, tuple] = {}
+        for rel, (src, st) in sources.items():
+            if rel in generated:
+                raise ContentError(f"static file {rel} would overwrite a generated page", src)
+            prev = old_final.get(rel)
+            dest_stat = _file_stat(self.out_dir / rel)
+            if full or prev is None or prev[0] != str(src) or prev[1] != st or dest_stat != prev[2]:
+                copies.append((src, rel))
+                report.copied.append(rel)
+            final[rel] = (str(src), st, prev[2] if prev else None)
+        removed = [rel for rel in old_final if rel not in final and rel not in generated]
+        return {"copies": copies, "final": final, "removed": removed}
+
+    def _commit(
+        self,
+        staging: Path,
+        outputs: dict[str, tuple],
+        old_outputs: Mapping[str, tuple],
+        static_plan: dict[str, Any],
+        report: Report,
+    ) -> None:
+        out_dir = self.out_dir
+        for src, rel in static_plan["copies"]:
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, target)
+        if not out_dir.exists() and staging.exists():
+            out_dir.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(staging, out_dir)
+        elif staging.exists():
+            for rel in [*report.written, *report.copied]:
+                target = out_dir / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging / rel, target)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        gone = [p for p in old_outputs if p not in outputs] + list(static_plan["removed"])
+        for rel in gone:
+            target = out_dir / rel
+            try:
+                target.unlink()
+                report.removed.append(rel)
+            except FileNotFoundError:
+                pass
+            _prune_empty_dirs(target.parent, out_dir)
+        for rel in report.written:
+            out, deps, _stat, digest = outputs[rel]
+            outputs[rel] = (out, deps, _file_stat(out_dir / rel), digest)
+        for rel in report.copied:
+            src, st, _ = static_plan["final"][rel]
+            static_plan["final"][rel] = (src, st, _file_stat(out_dir / rel))
+
+
+def _prune_empty_dirs(directory: Path, stop: Path) -> None:
+    while directory != stop and stop in directory.parents:
+        try:
+            directory.rmdir()
+        except OSError:
+            return
+        directory = directory.parent
+
+
+def build(site_dir: Path, out_dir: Path | None = None, **kwargs: Any) -> Report:
+    """One-shot build for the CLI and tests."""
+    return Builder(site_dir, out_dir, **kwargs).build()
+
+
+def input_kind(path: Path, site_dir: Path, theme: Path | None = None) -> str:
+    """Sort a changed path into content, templates, static, config or other (for serve)."""
+    try:
+        rel = path.resolve().relative_to(site_dir.resolve())
+    except ValueError:
+        rel = None
+    if rel is not None:
+        first = rel.parts[0] if rel.parts else ""
+        if rel.as_posix() == CONFIG_NAME:
+            return "config"
+        if first in ("content", "templates", "static"):
+            return {"content": "content", "templates": "templates", "static": "static"}[first]
+    if theme is not None:
+        try:
+            trel = path.resolve().relative_to(theme.resolve())
+            return "templates" if trel.parts and trel.parts[0] == "templates" else "static"
+        except ValueError:
+            pass
+    return "other"
+

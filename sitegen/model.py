@@ -1,0 +1,207 @@
+"""The site model: from page records to collections, taxonomies, archives and the list of outputs.
+
+Pure and cheap (no Markdown, no templates): the engine recomputes it on every build from the
+cached records, and compares each `Output` with last build's to decide what to render.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sitegen.config import SiteConfig
+from sitegen.content import PageRecord
+from sitegen.errors import ContentError
+from sitegen.urls import expand, output_file, slugify
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file the build produces, and everything that defines it apart from page fields."""
+
+    path: str
+    """Relative file path in the output directory."""
+    url: str
+    """URL path (not percent-encoded)."""
+    template: str
+    kind: str
+    """post, page, home, index, terms, term, archives, archive, feed, sitemap, robots, 404, asset."""
+    page: str | None = None
+    """Key of the page rendered (post and page kinds)."""
+    items: tuple[str, ...] = ()
+    """Page keys listed (lists, feeds)."""
+    params: tuple = ()
+    """Other defining values (pagination numbers, term, year, collection…)."""
+
+
+@dataclass
+class Paging:
+    number: int
+    total: int
+    urls: tuple[str, ...]
+    """URL of every page of this list, first to last."""
+
+
+@dataclass
+class Site:
+    config: SiteConfig
+    pages: dict[str, PageRecord]
+    """Published pages by key (drafts left out unless asked for)."""
+    collections: dict[str, list[str]] = field(default_factory=dict)
+    """Collection name → keys, newest first for dated collections, by title otherwise."""
+    neighbours: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    """Key → (older, newer) within its collection."""
+    terms: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    """Taxonomy → term → keys, newest first."""
+    term_urls: dict[tuple[str, str], str] = field(default_factory=dict)
+    years: dict[str, dict[int, list[str]]] = field(default_factory=dict)
+    """Collection with archives → year → keys."""
+    by_url: dict[str, str] = field(default_factory=dict)
+    """URL path → page key, for resolving links written as URLs."""
+    outputs: list[Output] = field(default_factory=list)
+
+    def feed_url(self, base: str) -> str:
+        return base + self.config.feed_filename
+
+
+def _sort_key(rec: PageRecord) -> tuple:
+    return (rec.date.timestamp() if rec.date else 0.0, rec.key)
+
+
+def _paginate(keys: list[str], per_page: int, first_url: str) -> list[tuple[Paging, tuple[str, ...]]]:
+    chunks = [keys[i : i + per_page] for i in range(0, len(keys), per_page)] if per_page > 0 else [keys]
+    if not chunks:
+        chunks = [[]]
+    urls = tuple(first_url if n == 0 else f"{first_url}page/{n + 1}/" for n in range(len(chunks)))
+    return [(Paging(n + 1, len(chunks), urls), tuple(chunk)) for n, chunk in enumerate(chunks)]
+
+
+def build_site(config: SiteConfig, records: dict[str, PageRecord], drafts: bool) -> Site:
+    pages = {k: r for k, r in records.items() if drafts or not r.draft}
+    site = Site(config=config, pages=pages)
+
+    for coll in config.collections:
+        keys = [k for k, r in pages.items() if r.collection == coll.name]
+        if coll.dated:
+            keys.sort(key=lambda k: _sort_key(pages[k]), reverse=True)
+        else:
+            keys.sort(key=lambda k: (pages[k].title.lower(), k))
+        site.collections[coll.name] = keys
+        for i, key in enumerate(keys):
+            older = keys[i + 1] if coll.dated and i + 1 < len(keys) else None
+            newer = keys[i - 1] if coll.dated and i > 0 else None
+            site.neighbours[key] = (older, newer)
+        if coll.archives:
+            years: dict[int, list[str]] = defaultdict(list)
+            for key in keys:
+                date = pages[key].date
+                if date is not None:
+                    years[date.year].append(key)
+            site.years[coll.name] = dict(sorted(years.items(), reverse=True))
+
+    listed = {c.name for c in config.collections if c.listed}
+    for tax in config.taxonomies:
+        found: dict[str, list[str]] = defaultdict(list)
+        for coll_name, keys in site.collections.items():
+            if coll_name not in listed:
+                continue
+            for key in keys:
+                for term in pages[key].terms.get(tax.name, ()):
+                    found[term].append(key)
+        for term_keys in found.values():
+            term_keys.sort(key=lambda k: _sort_key(pages[k]), reverse=True)
+        site.terms[tax.name] = dict(sorted(found.items(), key=lambda kv: kv[0].lower()))
+        for term in found:
+            site.term_urls[(tax.name, term)] = expand(tax.permalink, {"slug": slugify(term), "name": term})
+
+    site.outputs = _outputs(site)
+    _check_unique(site)
+    return site
+
+
+def home_keys(site: Site) -> list[str]:
+    names = site.config.home_collections or tuple(c.name for c in site.config.collections if c.listed)
+    keys = [k for name in names for k in site.collections.get(name, [])]
+    keys.sort(key=lambda k: _sort_key(site.pages[k]), reverse=True)
+    return keys
+
+
+def _feed_items(site: Site, keys: list[str]) -> tuple[str, ...]:
+    limit = site.config.feed_limit
+    return tuple(keys[:limit] if limit > 0 else keys)
+
+
+def _outputs(site: Site) -> list[Output]:
+    cfg = site.config
+    out: list[Output] = []
+
+    def add(url: str, template: str, kind: str, **kw: object) -> None:
+        try:
+            path = output_file(url)
+        except ValueError as exc:
+            page = kw.get("page")
+            raise ContentError(f"refusing to write outside the output directory: {exc}",
+                               f"content/{page}" if page else "sitegen.toml") from None
+        out.append(Output(path=path, url=url, template=template, kind=kind, **kw))  # type: ignore[arg-type]
+
+    for coll in cfg.collections:
+        keys = site.collections[coll.name]
+        for key in keys:
+            rec = site.pages[key]
+            kind = "post" if coll.dated else "page"
+            add(rec.path_url, rec.layout or coll.template, kind, page=key, params=(coll.name,))
+        if coll.listed:
+            for paging, chunk in _paginate(keys, coll.paginate, coll.url):
+                add(paging.urls[paging.number - 1], coll.index_template, "index", items=chunk,
+                    params=(coll.name, paging.number, paging.urls))
+        if coll.feed:
+            add(site.feed_url(coll.url), "atom.xml", "feed", items=_feed_items(site, keys),
+                params=("collection", coll.name))
+        if coll.archives:
+            years = site.years.get(coll.name, {})
+            add(f"{coll.url}archives/", "archives.html", "archives",
+                items=tuple(k for ks in years.values() for k in ks), params=(coll.name, tuple(years)))
+            for year, year_keys in years.items():
+                add(f"{coll.url}archives/{year}/", "archive.html", "archive", items=tuple(year_keys),
+                    params=(coll.name, year))
+
+    home = home_keys(site)
+    for paging, chunk in _paginate(home, cfg.home_paginate, "/"):
+        add(paging.urls[paging.number - 1], "home.html", "home", items=chunk, params=(paging.number, paging.urls))
+    add(site.feed_url("/"), "atom.xml", "feed", items=_feed_items(site, home), params=("site",))
+
+    for tax in cfg.taxonomies:
+        terms = site.terms[tax.name]
+        add(tax.url, "terms.html", "terms", items=(), params=(tax.name, tuple((t, len(k)) for t, k in terms.items())))
+        for term, keys in terms.items():
+            base = site.term_urls[(tax.name, term)]
+            for paging, chunk in _paginate(keys, tax.paginate, base):
+                add(paging.urls[paging.number - 1], "term.html", "term", items=chunk,
+                    params=(tax.name, term, paging.number, paging.urls))
+            if tax.feed:
+                add(site.feed_url(base), "atom.xml", "feed", items=_feed_items(site, keys),
+                    params=("term", tax.name, term))
+
+    add("/404.html", "404.html", "404")
+    add("/sitemap.xml", "sitemap.xml", "sitemap", items=tuple(site.pages))
+    add("/robots.txt", "robots.txt", "robots")
+    return out
+
+
+def _check_unique(site: Site) -> None:
+    seen: dict[str, Output] = {}
+    for output in site.outputs:
+        prev = seen.get(output.path)
+        if prev is not None:
+            raise ContentError(
+                f"two pages would be written to {output.url}: {_describe(prev)} and {_describe(output)}"
+                " (give one a different `slug`)",
+                f"content/{output.page}" if output.page else None,
+            )
+        seen[output.path] = output
+        if output.page:
+            site.by_url[output.url] = output.page
+
+
+def _describe(output: Output) -> str:
+    return f"content/{output.page}" if output.page else f"the {output.kind} page"

@@ -1,0 +1,99 @@
+"""The build cache on disk: a manifest of the last build and a store of rendered bodies.
+
+Kept out of the site directory: under `$XDG_CACHE_HOME/sitegen/` unless the user names a place.
+The manifest is one pickle (stdlib, fast to load, no heavy imports); bodies live in SQLite so a
+build loads only the bodies it needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+MANIFEST_VERSION = 3
+
+
+def default_cache_root(environ: Mapping[str, str]) -> Path:
+    base = environ.get("XDG_CACHE_HOME") or os.path.join(environ.get("HOME") or os.path.expanduser("~"), ".cache")
+    return Path(base) / "sitegen"
+
+
+def cache_dir_for(root: Path, site_dir: Path, out_dir: Path, drafts: bool) -> Path:
+    ident = f"{site_dir.resolve()}\0{out_dir.resolve()}\0{drafts}"
+    digest = hashlib.blake2b(ident.encode(), digest_size=8).hexdigest()
+    return root / f"{site_dir.resolve().name}-{digest}"
+
+
+def load_manifest(cache_dir: Path) -> dict[str, Any] | None:
+    try:
+        with open(cache_dir / "manifest.pickle", "rb") as fh:
+            data = pickle.load(fh)
+    except (FileNotFoundError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
+        return None
+    return data
+
+
+def save_manifest(cache_dir: Path, data: dict[str, Any]) -> None:
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = cache_dir / f"manifest.pickle.{os.getpid()}.tmp"
+    with open(tmp, "wb") as fh:
+        pickle.dump({**data, "version": MANIFEST_VERSION}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, cache_dir / "manifest.pickle")
+
+
+class BodyStore:
+    """Rendered Markdown bodies by key; writes are buffered and committed with the build."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.path = cache_dir / "bodies.sqlite"
+        self._db: sqlite3.Connection | None = None
+        self._pending: dict[str, str] = {}
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, html TEXT NOT NULL)")
+        return self._db
+
+    def get(self, key: str) -> str | None:
+        if key in self._pending:
+            return self._pending[key]
+        row = self._conn().execute("SELECT html FROM bodies WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def put(self, key: str, html: str) -> None:
+        self._pending[key] = html
+        if len(self._pending) >= 500:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        db = self._conn()
+        with db:
+            db.executemany("INSERT OR REPLACE INTO bodies (key, html) VALUES (?, ?)", self._pending.items())
+        self._pending.clear()
+
+    def prune(self, keep: set[str]) -> None:
+        """Drop bodies no page uses any more, so the cache does not grow without bound."""
+        db = self._conn()
+        existing = {row[0] for row in db.execute("SELECT key FROM bodies")}
+        stale = existing - keep
+        if stale:
+            with db:
+                db.executemany("DELETE FROM bodies WHERE key = ?", ((k,) for k in stale))
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None

@@ -1,0 +1,116 @@
+"""The Jinja2 environment: theme lookup, filters, template dependency closure, clean errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import traceback
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.meta
+from markupsafe import Markup
+
+from sitegen.config import SiteConfig
+from sitegen.errors import TemplateError
+from sitegen.theme import template_dirs
+
+
+def _date(value: dt.datetime | None, fmt: str = "%B %-d, %Y") -> str:
+    return value.strftime(fmt) if value else ""
+
+
+def _isodate(value: dt.datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _xml_text(value: Any) -> Markup:
+    """Escape HTML (even Markup) once, for Atom's `<content type="html">`."""
+    # str.__str__ turns Markup back into a plain str, so html.escape cannot be fooled by Markup's
+    # own escaping of replace() arguments.
+    plain = str.__str__(value) if isinstance(value, str) else str(value)
+    return Markup(html.escape(plain, quote=False))
+
+
+class Templates:
+    def __init__(self, config: SiteConfig, cache_dir: Path | None) -> None:
+        self.config = config
+        self.dirs = template_dirs(config)
+        cache = None
+        if cache_dir is not None:
+            (cache_dir / "jinja").mkdir(parents=True, exist_ok=True)
+            cache = jinja2.FileSystemBytecodeCache(str(cache_dir / "jinja"))
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(d) for d in self.dirs]),
+            autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),
+            bytecode_cache=cache,
+            auto_reload=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            undefined=jinja2.ChainableUndefined,
+        )
+        self.env.filters.update(date=_date, isodate=_isodate, xml_text=_xml_text, absolute=self.absolute)
+        self._closures: dict[str, frozenset[str]] = {}
+
+    def absolute(self, url: str) -> str:
+        return url if "://" in url else self.config.base_url + url
+
+    def source_path(self, name: str) -> Path | None:
+        for d in self.dirs:
+            path = d / name
+            if path.is_file():
+                return path
+        return None
+
+    def closure(self, name: str) -> frozenset[str]:
+        """The template and everything it extends, includes or imports; "*" when a name is dynamic."""
+        if name in self._closures:
+            return self._closures[name]
+        seen: set[str] = set()
+        todo = [name]
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            path = self.source_path(current)
+            if path is None:
+                continue
+            try:
+                ast = self.env.parse(path.read_text("utf-8"), current, str(path))
+            except jinja2.TemplateSyntaxError as exc:
+                raise TemplateError(f"syntax error: {exc.message}", path, exc.lineno) from None
+            for ref in jinja2.meta.find_referenced_templates(ast):
+                todo.append("*" if ref is None else ref)
+        result = frozenset(seen)
+        self._closures[name] = result
+        return result
+
+    def render(self, name: str, context: dict[str, Any], for_what: str) -> str:
+        try:
+            template = self.env.get_template(name)
+            return template.render(context)
+        except jinja2.TemplateNotFound as exc:
+            where = ", ".join(str(d) for d in self.dirs)
+            raise TemplateError(f"template {exc.name!r} not found (looked in {where}) while rendering {for_what}") from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(f"syntax error: {exc.message}", exc.filename or name, exc.lineno) from None
+        except TemplateError:
+            raise
+        except Exception as exc:  # a template's runtime error: name the template line, not Python's
+            path, line = _template_frame(exc)
+            raise TemplateError(f"{type(exc).__name__}: {exc} (rendering {for_what})", path or name, line) from None
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
+    found: tuple[str | None, int | None] = (None, None)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith((".html", ".xml", ".txt", ".htm")):
+            found = (frame.filename, frame.lineno)
+    return found
+
+
+def markup(text: str) -> Markup:
+    return Markup(text)

@@ -1,0 +1,36 @@
+"""Locate themes without importing Jinja (the no-change build path must stay light)."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from sitegen.config import SiteConfig
+from sitegen.errors import ConfigError
+
+
+def bundled_themes_dir() -> Path:
+    """Where the default theme lives: inside the installed package, or beside it in a checkout."""
+    try:
+        found = Path(str(resources.files("sitegen.themes")))
+        if (found / "default").is_dir():
+            return found
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parent.parent / "themes"
+
+
+def theme_dir(config: SiteConfig) -> Path:
+    local = config.root / "themes" / config.theme
+    if local.is_dir():
+        return local
+    bundled = bundled_themes_dir() / config.theme
+    if bundled.is_dir():
+        return bundled
+    raise ConfigError(f"theme {config.theme!r} not found in {config.root / 'themes'} or the bundled themes",
+                      config.root / "sitegen.toml")
+
+
+def template_dirs(config: SiteConfig) -> list[Path]:
+    """Search order: the site's own templates/ override the theme's, file by file."""
+    return [config.root / "templates", theme_dir(config) / "templates"]

@@ -1,0 +1,63 @@
+"""URL patterns, slugs and the mapping from a URL to a file that can never leave the output dir."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import quote, unquote
+
+from sitegen.errors import SitegenError
+
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+def slugify(text: str) -> str:
+    """Lower-case words joined by '-', accents folded: "Héllo, World!" → "hello-world"."""
+    norm = unicodedata.normalize("NFKD", text)
+    ascii_ish = "".join(c for c in norm if not unicodedata.combining(c))
+    slug = _NON_WORD.sub("-", ascii_ish.lower()).strip("-_")
+    return slug or "-"
+
+
+def href(path_url: str) -> str:
+    """Percent-encode a URL path (spaces, `+`, non-ASCII) for use in an attribute."""
+    return quote(path_url, safe="/:@!$&'()*,;=-._~")
+
+
+def expand(pattern: str, values: dict[str, str]) -> str:
+    try:
+        return pattern.format_map(values)
+    except KeyError as exc:
+        known = ", ".join("{" + k + "}" for k in sorted(values))
+        raise SitegenError(f"permalink {pattern!r} uses unknown placeholder {{{exc.args[0]}}} (known: {known})") from None
+    except (ValueError, IndexError) as exc:
+        raise SitegenError(f"permalink {pattern!r} is malformed: {exc}") from None
+
+
+def output_file(path_url: str) -> str:
+    """'/blog/x/' → 'blog/x/index.html'; '/feed.xml' → 'feed.xml'.
+
+    Raises ValueError for anything that could resolve outside the output directory, so no
+    slug, tag or permalink can write elsewhere.
+    """
+    if not path_url.startswith("/"):
+        raise ValueError(f"URL {path_url!r} must start with '/'")
+    decoded = unquote(path_url)
+    if "\\" in decoded or "\x00" in decoded:
+        raise ValueError(f"URL {path_url!r} contains a backslash or NUL")
+    parts = decoded.strip("/").split("/") if decoded.strip("/") else []
+    for part in parts:
+        if part in ("", ".", ".."):
+            raise ValueError(f"URL {path_url!r} has an empty, '.' or '..' segment")
+    if decoded.endswith("/"):
+        parts.append("index.html")
+    return "/".join(parts)
+
+
+def url_for_file(rel: str) -> str:
+    """Inverse of output_file for link checking: 'a/index.html' → '/a/'."""
+    if rel == "index.html":
+        return "/"
+    if rel.endswith("/index.html"):
+        return "/" + rel[: -len("index.html")]
+    return "/" + rel

@@ -1,0 +1,262 @@
+"""What templates see: read-only views over the site model that record what they are asked for.
+
+Every attribute a template reads from a page (`page.title`, `post.content`) or a site-wide list
+(`site.collections.blog.pages`) is noted as a dependency of the output being rendered. The
+engine stores those per output, so the next build re-renders an output only when something it
+actually read has changed — the early cutoff that keeps one-post edits cheap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from markupsafe import Markup
+
+from sitegen.content import PageRecord
+from sitegen.model import Site
+from sitegen.urls import href, slugify
+
+Dep = tuple[str, str]
+"""(page key, field) for page fields; ("?q", query) for site-wide lists; ("?t", name) for templates."""
+
+# Fields a page view exposes; anything else is looked up in `extra` (and recorded as "extra").
+PAGE_FIELDS = frozenset({
+    "key", "title", "slug", "url", "permalink", "path", "date", "updated", "draft", "description",
+    "summary", "mastodon", "bluesky_url", "link", "extra", "collection", "word_count", "reading_time",
+    "toc", "has_math", "steps", "source", "content", "older", "newer", "terms", "layout", "md_links",
+})
+
+
+class Recorder:
+    """Collects the dependencies of the output currently being rendered (rendering is serial)."""
+
+    def __init__(self) -> None:
+        self.deps: set[Dep] = set()
+
+    def take(self) -> frozenset[Dep]:
+        deps, self.deps = frozenset(self.deps), set()
+        return deps
+
+
+RECORDER = Recorder()
+
+
+class Resolver:
+    """Turns a record into the values templates read; shared by all views of one build."""
+
+    def __init__(self, site: Site, load_body: Callable[[str], str]) -> None:
+        self.site = site
+        self.load_body = load_body
+        self.base_url = site.config.base_url
+        self.taxonomies = {t.name for t in site.config.taxonomies}
+
+    def view(self, key: str | None) -> PageView | None:
+        if key is None or key not in self.site.pages:
+            return None
+        return PageView(self.site.pages[key], self)
+
+    def resolve_md_links(self, rec: PageRecord, html: str) -> str:
+        for written in rec.md_links:
+            target = self.site.pages.get(rec.md_target(written))
+            frag = "#" + written.split("#", 1)[1] if "#" in written else ""
+            url = href(target.path_url) + frag if target else written
+            html = html.replace(f'"sitegen-md:{written}"', f'"{url}"')
+        return html
+
+    def field(self, rec: PageRecord, name: str) -> Any:
+        if name == "content":
+            return Markup(self.resolve_md_links(rec, self.load_body(rec.body_key)))
+        if name == "url":
+            return href(rec.path_url)
+        if name == "permalink":
+            return self.base_url + href(rec.path_url)
+        if name == "older":
+            return self.view(self.site.neighbours.get(rec.key, (None, None))[0])
+        if name == "newer":
+            return self.view(self.site.neighbours.get(rec.key, (None, None))[1])
+        if name in self.taxonomies:
+            return [TermView(self, name, t) for t in rec.terms.get(name, ())]
+        if name == "terms":
+            return {t: [TermView(self, t, term) for term in rec.terms.get(t, ())] for t in rec.terms}
+        if name == "summary":
+            return rec.description
+        if name == "link":
+            return rec.link
+        if name == "reading_time":
+            return max(1, round(rec.word_count / 220))
+        if name == "source":
+            return f"content/{rec.key}"
+        if name == "path":
+            return rec.path_url
+        return getattr(rec, name)
+
+
+def snapshot(rec: PageRecord, site: Site) -> dict[str, Any]:
+    """Comparable values of every page field: a field whose value differs between builds is a change.
+
+    Cheap on purpose: the body is represented by its key and the URLs its .md links resolve to.
+    """
+    neighbours = site.neighbours.get(rec.key, (None, None))
+    md_urls = tuple(
+        site.pages[t].path_url if (t := rec.md_target(w)) in site.pages else None for w in rec.md_links
+    )
+    values = {
+        "key": rec.key, "title": rec.title, "slug": rec.slug, "url": rec.path_url, "permalink": rec.path_url,
+        "path": rec.path_url, "date": rec.date, "updated": rec.updated, "draft": rec.draft,
+        "description": rec.description, "summary": rec.description, "mastodon": rec.mastodon,
+        "bluesky_url": rec.bluesky_url, "link": rec.link, "extra": rec.extra, "collection": rec.collection,
+        "word_count": rec.word_count, "reading_time": max(1, round(rec.word_count / 220)), "toc": rec.toc,
+        "has_math": rec.has_math, "steps": rec.steps, "source": rec.key, "content": (rec.body_key, md_urls),
+        "older": neighbours[0], "newer": neighbours[1], "terms": rec.terms, "layout": rec.layout,
+        "md_links": rec.md_links,
+    }
+    for tax, terms in rec.terms.items():
+        values[tax] = terms
+    return values
+
+
+class PageView:
+    """A page as templates see it."""
+
+    __slots__ = ("_rec", "_res")
+
+    def __init__(self, rec: PageRecord, res: Resolver) -> None:
+        self._rec = rec
+        self._res = res
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        rec = self._rec
+        if name in PAGE_FIELDS or name in rec.terms:
+            RECORDER.deps.add((rec.key, name))
+            return self._res.field(rec, name)
+        RECORDER.deps.add((rec.key, "extra"))
+        if name in rec.extra:
+            return rec.extra[name]
+        raise AttributeError(name)
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self.__getattr__(name)
+        except AttributeError:
+            raise KeyError(name) from None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PageView) and other._rec.key == self._rec.key
+
+    def __hash__(self) -> int:
+        return hash(self._rec.key)
+
+    def __repr__(self) -> str:
+        return f"<page {self._rec.key}>"
+
+
+class TermView:
+    """A tag (or other taxonomy term) with its URLs; its count is read from the site model."""
+
+    __slots__ = ("_res", "name", "taxonomy")
+
+    def __init__(self, res: Resolver, taxonomy: str, name: str) -> None:
+        self._res = res
+        self.taxonomy = taxonomy
+        self.name = name
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
+
+    @property
+    def url(self) -> str:
+        return href(self._res.site.term_urls.get((self.taxonomy, self.name), ""))
+
+    @property
+    def feed_url(self) -> str:
+        return href(self._res.site.feed_url(self._res.site.term_urls.get((self.taxonomy, self.name), "")))
+
+    @property
+    def count(self) -> int:
+        RECORDER.deps.add(("?q", f"terms:{self.taxonomy}"))
+        return len(self._res.site.terms.get(self.taxonomy, {}).get(self.name, ()))
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CollectionView:
+    __slots__ = ("_res", "config")
+
+    def __init__(self, res: Resolver, name: str) -> None:
+        self._res = res
+        self.config = res.site.config.collection(name)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name == "pages":
+            RECORDER.deps.add(("?q", f"coll:{self.config.name}"))
+            res = self._res
+            return [PageView(res.site.pages[k], res) for k in res.site.collections.get(self.config.name, ())]
+        if name == "feed_url":
+            return href(self._res.site.feed_url(self.config.url)) if self.config.feed else None
+        return getattr(self.config, name)
+
+
+class _Lookup:
+    """`site.collections.blog` and `site.collections["blog"]` both work."""
+
+    def __init__(self, make: Callable[[str], Any], names: Callable[[], Iterator[str]]) -> None:
+        self._make = make
+        self._names = names
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name not in set(self._names()):
+            raise AttributeError(name)
+        return self._make(name)
+
+    __getitem__ = __getattr__
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self._make(n) for n in self._names())
+
+
+class SiteView:
+    """Site-wide values. Config values need no recording: a config change rebuilds everything."""
+
+    def __init__(self, res: Resolver, build_time: dt.datetime) -> None:
+        cfg = res.site.config
+        self._res = res
+        self.title = cfg.title
+        self.base_url = cfg.base_url
+        self.author = cfg.author
+        self.description = cfg.description
+        self.language = cfg.language
+        self.timezone = cfg.timezone
+        self.menu = cfg.menu
+        self.extra = cfg.extra
+        self.build_time = build_time
+        self.feed_url = href(res.site.feed_url("/"))
+        self.collections = _Lookup(lambda n: CollectionView(res, n), lambda: iter(res.site.collections))
+        self.taxonomies = {t.name: t for t in cfg.taxonomies}
+
+    def terms(self, taxonomy: str = "tags") -> list[TermView]:
+        RECORDER.deps.add(("?q", f"terms:{taxonomy}"))
+        return [TermView(self._res, taxonomy, t) for t in self._res.site.terms.get(taxonomy, {})]
+
+    def page(self, key: str) -> PageView | None:
+        """Look a page up by its source path under content/ (`site.page("pages/about.md")`)."""
+        RECORDER.deps.add(("?q", "keys"))
+        return self._res.view(key)
+
+
+def query_values(site: Site) -> dict[str, Any]:
+    """Values of the site-wide lists templates can read; compared between builds like fields."""
+    values: dict[str, Any] = {f"coll:{n}": tuple(k) for n, k in site.collections.items()}
+    for tax, terms in site.terms.items():
+        values[f"terms:{tax}"] = tuple((t, len(k)) for t, k in terms.items())
+    values["keys"] = frozenset(site.pages)
+    return values
