@@ -16,7 +16,7 @@ import hashlib
 import os
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -151,7 +151,12 @@ class Builder:
 
     # -- the build --------------------------------------------------------------------------
 
-    def build(self) -> Report:
+    def build(self, changed: Iterable[str | Path] | None = None) -> Report:
+        """Bring the output directory up to date.
+
+        `changed` (optional) lists the paths a watcher saw change; with it, unchanged parts of
+        the tree are not re-scanned. Without it, every input is checked.
+        """
         started = time.perf_counter()
         report = Report()
         config = self._load_config()
