@@ -1,0 +1,128 @@
+"""Turn a planned step into the jobs a runner executes: the step itself, its skip checks, a write.
+
+A job is a script plus an interpreter, environment and working directory; the same job runs
+locally or over SSH. Values travel in the environment (or as the write= payload), never
+spliced into script text, so a quote in a value cannot change what runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sitegen.runbook.model import Step
+from sitegen.runbook.plan import PlannedStep
+
+_EXPAND_TILDE = 'case $p in "~") p=$HOME ;; "~/"*) p=$HOME/${p#"~/"} ;; esac'
+
+# Atomic and idempotent: compare first, write a temporary file beside the target, then rename,
+# so a reader never sees half a file and an unchanged file keeps its timestamp.
+WRITE_SCRIPT = f"""set -eu
+p=$SITEGEN_PATH
+{_EXPAND_TILDE}
+if [ -f "$p" ] && cmp -s -- "$SITEGEN_DATA" "$p"; then
+  if [ -n "${{SITEGEN_MODE:-}}" ]; then chmod "$SITEGEN_MODE" -- "$p"; fi
+  echo "unchanged $p"
+  exit 0
+fi
+mkdir -p -- "$(dirname -- "$p")"
+t=$(mktemp "$p.sitegen-XXXXXX")
+trap 'rm -f -- "$t"' EXIT
+cat -- "$SITEGEN_DATA" > "$t"
+if [ -n "${{SITEGEN_MODE:-}}" ]; then
+  chmod "$SITEGEN_MODE" -- "$t"
+elif [ -e "$p" ]; then
+  chmod "$(stat -c %a -- "$p")" -- "$t"
+else
+  chmod "$(printf '%o' $(( 0666 & ~$(umask) )))" -- "$t"
+fi
+mv -f -- "$t" "$p"
+trap - EXIT
+echo "wrote $p"
+"""
+
+CREATES_SCRIPT = f"""p=$SITEGEN_PATH
+{_EXPAND_TILDE}
+test -e "$p"
+"""
+
+# Tools every job needs on a remote host besides the interpreter (the SSH wrapper uses them).
+WRAPPER_TOOLS = ("bash", "mktemp", "head", "setsid")
+WRITE_TOOLS = ("cmp", "stat", "mv", "chmod")
+
+
+@dataclass(frozen=True)
+class Job:
+    """Something to execute on a host."""
+
+    step: str
+    """Name of the step it belongs to."""
+    kind: str
+    """"run", "write", "creates" or "unless"."""
+    interpreter: tuple[str, ...]
+    """argv the script file is appended to."""
+    script: str
+    """Full script text, prelude included."""
+    env: Mapping[str, str] = field(default_factory=dict)
+    """Extra environment for the job (variables, secrets, SITEGEN_*)."""
+    cwd: str | None = None
+    """Working directory; None for the runner's default."""
+    data: bytes | None = None
+    """Payload made available as the file $SITEGEN_DATA (used by write=)."""
+
+
+def step_env(
+    planned: PlannedStep, values: Mapping[str, str], arch: str | None, run_id: str
+) -> dict[str, str]:
+    """What every job of a step sees in its environment."""
+    return {
+        **values,
+        "SITEGEN_STEP": planned.name,
+        "SITEGEN_HOST": planned.host or "",
+        "SITEGEN_HOST_ARCH": arch or "",
+        "SITEGEN_RUN_ID": run_id,
+    }
+
+
+def main_job(planned: PlannedStep, env: Mapping[str, str]) -> Job:
+    """The step's own work: run its script, or write its content for write= steps."""
+    step = planned.step
+    if step.write:
+        extra = {"SITEGEN_PATH": planned.write or step.write}
+        if step.mode is not None:
+            extra["SITEGEN_MODE"] = f"{step.mode:04o}"
+        return Job(step.name, "write", ("bash",), WRITE_SCRIPT, {**env, **extra}, planned.cwd,
+                   data=step.script.encode())
+    return Job(step.name, "run", step.interpreter, script_text(step), env, planned.cwd)
+
+
+def script_text(step: Step) -> str:
+    """The script as it runs: the shell prelude, then the block's content."""
+    if step.shell_prelude:
+        return f"{step.shell_prelude}\n{step.script}"
+    return step.script
+
+
+def creates_job(planned: PlannedStep, env: Mapping[str, str]) -> Job | None:
+    """Succeeds when the step's creates= path already exists (so the step is skipped)."""
+    if not planned.creates:
+        return None
+    return Job(planned.name, "creates", ("bash",), CREATES_SCRIPT,
+               {**env, "SITEGEN_PATH": planned.creates}, planned.cwd)
+
+
+def unless_job(planned: PlannedStep, env: Mapping[str, str]) -> Job | None:
+    """Succeeds when the step's unless= command does (so the step is skipped)."""
+    if not planned.step.unless:
+        return None
+    return Job(planned.name, "unless", ("bash",), planned.step.unless + "\n", env, planned.cwd)
+
+
+def tools_for(step: Step) -> tuple[str, ...]:
+    """Commands a step needs on its host: requires=, its interpreter, and write= helpers."""
+    tools = list(step.requires)
+    if step.interpreter:
+        tools.append(step.interpreter[0])
+    if step.write:
+        tools.extend(WRITE_TOOLS)
+    return tuple(tools)

@@ -1,0 +1,336 @@
+"""Decide what runs where with which values: selection, `needs` order, hosts by arch, variables.
+
+Pure functions over the model: the environment, the command line and probed architectures
+come in as arguments, so unit tests pass dicts and nothing here touches a process.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from sitegen.errors import RunbookError
+from sitegen.runbook.model import LOCAL, Host, Runbook, Step
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing preflight (or planning) found wrong; many are reported together."""
+
+    message: str
+    """What is wrong, in one sentence."""
+    step: str | None = None
+    """The step it concerns, if any."""
+    line: int | None = None
+    """Line of that step's fence."""
+
+    def render(self, path: str) -> str:
+        where = f"{path}:{self.line}" if self.line else path
+        who = f"step {self.step!r}: " if self.step else ""
+        return f"{where}: {who}{self.message}"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """How the user narrowed the run; recorded so --resume can repeat it."""
+
+    steps: tuple[str, ...] = ()
+    """--step names (their needs are pulled in unless no_deps)."""
+    start: str | None = None
+    """--from: first step to run."""
+    until: str | None = None
+    """--until: last step to run."""
+    no_deps: bool = False
+    """--no-deps: do not pull in needs of --step."""
+
+    def to_json(self) -> dict[str, object]:
+        return {"steps": list(self.steps), "from": self.start, "until": self.until, "no_deps": self.no_deps}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> Selection:
+        steps = data.get("steps") or []
+        return cls(
+            steps=tuple(str(s) for s in steps) if isinstance(steps, list) else (),
+            start=str(data["from"]) if data.get("from") else None,
+            until=str(data["until"]) if data.get("until") else None,
+            no_deps=bool(data.get("no_deps")),
+        )
+
+
+def order_steps(runbook: Runbook) -> list[Step]:
+    """All steps in document order, moved only as far as `needs` demands; cycles are errors."""
+    by_name = {s.name: s for s in runbook.steps}
+    waiting = {s.name: set(s.needs) for s in runbook.steps}
+    dependents: dict[str, list[str]] = {s.name: [] for s in runbook.steps}
+    for step in runbook.steps:
+        for need in step.needs:
+            dependents[need].append(step.name)
+    # A heap keyed on document position keeps the order stable: a step only moves when it must.
+    ready = [(s.index, s.name) for s in runbook.steps if not s.needs]
+    heapq.heapify(ready)
+    ordered: list[Step] = []
+    while ready:
+        _, name = heapq.heappop(ready)
+        ordered.append(by_name[name])
+        for dependent in dependents[name]:
+            waiting[dependent].discard(name)
+            if not waiting[dependent]:
+                heapq.heappush(ready, (by_name[dependent].index, dependent))
+    if len(ordered) != len(runbook.steps):
+        cycle = _find_cycle({n: w for n, w in waiting.items() if w})
+        first = by_name[cycle[0]]
+        raise RunbookError(
+            "steps depend on each other in a cycle: " + " → ".join([*cycle, cycle[0]]),
+            runbook.path,
+            first.line,
+        )
+    return ordered
+
+
+def _find_cycle(waiting: Mapping[str, set[str]]) -> list[str]:
+    start = min(waiting)
+    path: list[str] = []
+    node = start
+    while node not in path:
+        path.append(node)
+        node = min(waiting[node] & set(waiting))
+    return path[path.index(node):]
+
+
+def select_steps(runbook: Runbook, selection: Selection = Selection()) -> list[Step]:
+    """The steps to run, in execution order."""
+    ordered = order_steps(runbook)
+    names = [s.name for s in ordered]
+
+    def check(name: str, option: str) -> None:
+        if name not in names:
+            known = ", ".join(s.name for s in runbook.steps) or "none"
+            raise RunbookError(f"{option} {name}: no such step (steps: {known})", runbook.path)
+
+    if selection.steps and (selection.start or selection.until):
+        raise RunbookError("--step cannot be combined with --from/--until", runbook.path)
+    if selection.steps:
+        wanted: set[str] = set()
+        for name in selection.steps:
+            check(name, "--step")
+            wanted |= {name} if selection.no_deps else _with_needs(runbook, name)
+        return [s for s in ordered if s.name in wanted]
+    first, last = 0, len(ordered) - 1
+    if selection.start:
+        check(selection.start, "--from")
+        first = names.index(selection.start)
+    if selection.until:
+        check(selection.until, "--until")
+        last = names.index(selection.until)
+    if last < first:
+        raise RunbookError(f"--until {selection.until} comes before --from {selection.start}", runbook.path)
+    return ordered[first : last + 1]
+
+
+def _with_needs(runbook: Runbook, name: str) -> set[str]:
+    found: set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current not in found:
+            found.add(current)
+            todo.extend(runbook.step(current).needs)
+    return found
+
+
+def override_hosts(runbook: Runbook, overrides: Iterable[str]) -> Runbook:
+    """Apply `--host NAME=DEST` (like nixos-rebuild's --target-host)."""
+    hosts = dict(runbook.hosts)
+    for item in overrides:
+        name, sep, dest = item.partition("=")
+        if not sep or not name or not dest:
+            raise RunbookError(f"--host {item!r}: write NAME=USER@HOST")
+        if name not in hosts:
+            declared = ", ".join(hosts) or "none"
+            raise RunbookError(f"--host {name}: no such host in the runbook (declared: {declared})", runbook.path)
+        hosts[name] = replace(hosts[name], ssh=None if dest == LOCAL else dest)
+    return replace(runbook, hosts=hosts)
+
+
+def hosts_in_order(runbook: Runbook) -> list[Host]:
+    """Candidates for `arch=` resolution: this machine first, then declared hosts in order."""
+    declared = [h for h in runbook.hosts.values() if h.name != LOCAL]
+    return [runbook.host(LOCAL), *declared]
+
+
+def resolve_host(runbook: Runbook, step: Step, arches: Mapping[str, str | None]) -> tuple[str | None, str | None]:
+    """(host name, problem) for one step, given each host's known architecture (None: unknown).
+
+    `on=` names the host; with `arch=` as well, that host must have the architecture. With
+    only `arch=`, this machine is used when it matches, else the first declared host that does.
+    """
+    if step.on:
+        arch = arches.get(step.on)
+        if step.arch and arch and arch != step.arch:
+            return step.on, f"needs arch {step.arch} but host {step.on!r} is {arch}"
+        return step.on, None
+    if not step.arch:
+        return LOCAL, None
+    unknown: list[str] = []
+    for host in hosts_in_order(runbook):
+        arch = arches.get(host.name)
+        if arch == step.arch:
+            return host.name, None
+        if arch is None:
+            unknown.append(host.name)
+    if unknown:
+        return None, f"needs arch {step.arch}; not yet known which of {', '.join(unknown)} has it"
+    known = ", ".join(f"{h.name}={arches.get(h.name)}" for h in hosts_in_order(runbook))
+    return None, f"needs arch {step.arch} but no host has it ({known})"
+
+
+@dataclass(frozen=True)
+class Values:
+    """Variables and secrets as the steps will see them, and where each came from."""
+
+    vars: dict[str, str] = field(default_factory=dict)
+    """Resolved variables."""
+    secrets: dict[str, str] = field(default_factory=dict)
+    """Resolved secrets (never printed)."""
+    sources: dict[str, str] = field(default_factory=dict)
+    """Name → "--var", "environment", "front matter", "secrets file", "prompt"."""
+    missing: tuple[str, ...] = ()
+    """Names with no value from any source."""
+
+    def env(self) -> dict[str, str]:
+        return {**self.vars, **self.secrets}
+
+
+Prompt = Callable[[str, bool], str | None]
+"""(name, is_secret) → value, or None when the user gives none."""
+
+
+def parse_assignments(items: Iterable[str], option: str) -> dict[str, str]:
+    """`K=V` words from the command line."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise RunbookError(f"{option} {item!r}: write NAME=VALUE")
+        out[key] = value
+    return out
+
+
+def resolve_values(
+    runbook: Runbook,
+    cli_vars: Mapping[str, str],
+    environ: Mapping[str, str],
+    secrets_file: Mapping[str, str] | None = None,
+    prompt: Prompt | None = None,
+) -> Values:
+    """Variables: --var, then the environment, then front matter defaults; secrets: the
+    secrets file, then the environment. Anything still missing is asked through `prompt`
+    (given only on a terminal) or reported in `missing`."""
+    for name in cli_vars:
+        if name in runbook.secrets:
+            raise RunbookError(
+                f"--var {name}: {name} is a secret; pass it in the environment or --secrets-file "
+                "(the command line is visible to other users in ps)",
+                runbook.path,
+            )
+        if name not in runbook.vars:
+            declared = ", ".join(runbook.vars) or "none"
+            raise RunbookError(f"--var {name}: not a declared variable (declared: {declared})", runbook.path)
+    values: dict[str, str] = {}
+    secrets: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    missing: list[str] = []
+    for name, default in runbook.vars.items():
+        for source, value in (("--var", cli_vars.get(name)), ("environment", environ.get(name)),
+                              ("front matter", default)):
+            if value is not None:
+                values[name], sources[name] = value, source
+                break
+        else:
+            answer = prompt(name, False) if prompt else None
+            if answer is None:
+                missing.append(name)
+            else:
+                values[name], sources[name] = answer, "prompt"
+    for name in runbook.secrets:
+        file_value = secrets_file.get(name) if secrets_file else None
+        for source, value in (("secrets file", file_value), ("environment", environ.get(name))):
+            if value is not None:
+                secrets[name], sources[name] = value, source
+                break
+        else:
+            answer = prompt(name, True) if prompt else None
+            if answer is None:
+                missing.append(name)
+            else:
+                secrets[name], sources[name] = answer, "prompt"
+    return Values(vars=values, secrets=secrets, sources=sources, missing=tuple(missing))
+
+
+_REF_RE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*)|(\$))")
+
+
+def expand(text: str, variables: Mapping[str, str], secrets: Sequence[str] = ()) -> str:
+    """Expand `$NAME`/`${NAME}` of declared variables in an attribute such as cwd= or write=.
+
+    Only attributes are expanded (paths that are shown in plans and records); scripts get
+    values as environment variables and are never rewritten. `$$` is a literal `$`.
+    """
+
+    def sub(match: re.Match[str]) -> str:
+        if match.group(3):
+            return "$"
+        name = match.group(1) or match.group(2)
+        if name in secrets:
+            raise ValueError(f"${name} is a secret and cannot appear in a path")
+        if name not in variables:
+            raise ValueError(f"${name} is not a declared variable with a value")
+        return variables[name]
+
+    return _REF_RE.sub(sub, text)
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    """A step bound to a host, with its path attributes expanded."""
+
+    step: Step
+    """The step as parsed."""
+    host: str | None
+    """Host it runs on; None if not resolvable yet (unknown architectures)."""
+    cwd: str | None = None
+    """Expanded working directory."""
+    creates: str | None = None
+    """Expanded creates= path."""
+    write: str | None = None
+    """Expanded write= path."""
+
+    @property
+    def name(self) -> str:
+        return self.step.name
+
+
+def bind(
+    runbook: Runbook, steps: Sequence[Step], arches: Mapping[str, str | None], values: Values
+) -> tuple[list[PlannedStep], list[Problem]]:
+    """Attach hosts and expanded paths to the selected steps; collect every problem."""
+    planned: list[PlannedStep] = []
+    problems: list[Problem] = []
+    for step in steps:
+        host, problem = resolve_host(runbook, step, arches)
+        if problem:
+            problems.append(Problem(problem, step.name, step.line))
+        expanded: dict[str, str | None] = {}
+        for key in ("cwd", "creates", "write"):
+            raw = getattr(step, key)
+            try:
+                expanded[key] = expand(raw, values.vars, runbook.secrets) if raw else None
+            except ValueError as exc:
+                # A missing value is already reported once as a missing variable.
+                if not any(f"${m} " in str(exc) for m in values.missing):
+                    problems.append(Problem(f"{key}={raw}: {exc}", step.name, step.line))
+                expanded[key] = raw
+        planned.append(PlannedStep(step, host, **expanded))
+    return planned, problems
