@@ -25,7 +25,7 @@ from typing import Any
 import markdown_it
 import pygments
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import escapeHtml, unescapeAll
+from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
@@ -34,8 +34,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
+from pygments.lexers import get_all_lexers, get_lexer_by_name
 
 from sitegen.errors import ContentError, SitegenError
 from sitegen.fence import FenceInfo, FenceInfoError, parse_fence_info
@@ -121,6 +120,8 @@ class _Fence:
 
     lang: str
     code: str
+    classes: tuple[str, ...] = ()
+    """`.class` words from the braces, for the `<pre>` or the step's `<figure>`."""
     info: FenceInfo | None = None
     """Set for runbook steps (fences with `{…}` attributes)."""
     step_name: str = ""
@@ -185,32 +186,45 @@ class _Highlighter:
     def __init__(self) -> None:
         self._formatter = HtmlFormatter(nowrap=True)
         self._lexers: dict[str, Lexer | None] = {}
+        self._builtin: frozenset[str] | None = None
 
     def lexer(self, lang: str) -> Lexer | None:
         try:
             return self._lexers[lang]
         except KeyError:
             pass
-        try:
+        if self._builtin is None:
+            # Built-in lexers only. For a name it does not know, Pygments scans the
+            # `pygments.lexers` entry points of every installed package; an installed
+            # IPython then imports IPython and jedi (~0.5 s, and jedi raises the recursion
+            # limit). Output must not depend on what else happens to be installed, either.
+            self._builtin = frozenset(
+                alias for _, aliases, _, _ in get_all_lexers(plugins=False) for alias in aliases
+            )
+        found: Lexer | None = None
+        if lang in self._builtin:
             # stripnl=False: leading/trailing blank lines are part of what the author wrote.
-            found: Lexer | None = get_lexer_by_name(lang, stripnl=False, ensurenl=True)
-        except ClassNotFound:
-            found = None
+            found = get_lexer_by_name(lang, stripnl=False, ensurenl=True)
         # Unknown names are cached too, but the cache must not grow without bound on
         # adversarial input (every fence a different made-up language).
         if len(self._lexers) < 1024:
             self._lexers[lang] = found
         return found
 
-    def code_html(self, code: str, lang: str) -> str:
+    def code_html(self, code: str, lang: str, classes: tuple[str, ...] = ()) -> str:
         """`<pre>` for one block: highlighted when Pygments knows `lang`, escaped otherwise."""
         lang_attr = f' class="language-{escapeHtml(lang)}"' if lang else ""
         lexer = self.lexer(lang) if lang else None
         if lexer is None or not code:
-            return f"<pre><code{lang_attr}>{escapeHtml(code)}</code></pre>\n"
-        out = StringIO()
-        self._formatter.format(lexer.get_tokens(code), out)
-        return f'<pre class="highlight"><code{lang_attr}>{out.getvalue()}</code></pre>\n'
+            pre_class = " ".join(classes)
+            body = escapeHtml(code)
+        else:
+            pre_class = " ".join(("highlight", *classes))
+            out = StringIO()
+            self._formatter.format(lexer.get_tokens(code), out)
+            body = out.getvalue()
+        pre_attr = f' class="{escapeHtml(pre_class)}"' if pre_class else ""
+        return f"<pre{pre_attr}><code{lang_attr}>{body}</code></pre>\n"
 
 
 # --- math ---------------------------------------------------------------------------------
@@ -474,27 +488,28 @@ class Renderer:
         read_include: Callable[[str], str] | None,
     ) -> _Fence:
         line = line_offset + (token.map[0] + 1 if token.map else 1)
-        info_str = unescapeAll(token.info).strip() if token.info else ""
+        # The raw info string, as the runbook parser reads it, so that a block means the
+        # same thing on the page and when it runs.
         try:
-            info = parse_fence_info(info_str)
+            info = parse_fence_info(token.info)
         except FenceInfoError as exc:
             raise ContentError(f"bad runbook step attributes: {exc}", source, line) from exc
-        if not info.has_braces:
-            return _Fence(lang=info.lang, code=token.content)
-        name = info.attrs.get("name")
-        if not isinstance(name, str) or not name:
-            raise ContentError(
-                f"runbook step {info_str!r} has no name; write it as {{#name}} or {{name=…}}",
-                source,
-                line,
-            )
+        # Braces holding only `.class` words are a rendering hint, not a step (as in
+        # sitegen.runbook): the classes go on the <pre>.
+        if not info.has_braces or not info.attrs:
+            return _Fence(lang=info.lang, code=token.content, classes=info.classes)
+        name = info.attrs.get("name", "")
+        if not isinstance(name, str):
+            raise ContentError("runbook step attribute name needs a value", source, line)
+        # Unnamed steps are numbered among the document's steps, as the runbook parser does.
+        name = name or f"step-{len(walk.steps) + 1}"
         if name in walk.steps:
             raise ContentError(f"runbook step name {name!r} is used twice in this document", source, line)
         code = token.content
         if "include" in info.attrs:
             code = self._include(info.attrs["include"], read_include, source, line)
         walk.steps.append(name)
-        return _Fence(lang=info.lang, code=code, info=info, step_name=name)
+        return _Fence(lang=info.lang, code=code, classes=info.classes, info=info, step_name=name)
 
     @staticmethod
     def _include(
@@ -522,10 +537,9 @@ def _fence_rule(highlighter: _Highlighter) -> Callable[..., str]:
         # markdown-it ends every non-empty fence with a newline; included files may not.
         if code and not code.endswith("\n"):
             code += "\n"
-        pre = highlighter.code_html(code, fence.lang)
         if fence.info is None:
-            return pre
-        return _step_figure(fence.info, fence.step_name, pre)
+            return highlighter.code_html(code, fence.lang, fence.classes)
+        return _step_figure(fence.info, fence.step_name, highlighter.code_html(code, fence.lang))
 
     return render_fence
 
