@@ -35,8 +35,10 @@ from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers import get_all_lexers, get_lexer_by_name
+from pygments.styles import get_all_styles
+from pygments.util import ClassNotFound
 
-from sitegen.errors import ContentError, SitegenError
+from sitegen.errors import ConfigError, ContentError, SitegenError
 from sitegen.fence import FenceInfo, FenceInfoError, parse_fence_info
 
 __all__ = [
@@ -96,10 +98,17 @@ def md_link_placeholder(target: str) -> str:
 
 
 def highlight_css(light: str = "default", dark: str = "monokai") -> str:
-    """Pygments CSS for `pre.highlight`; the `dark` style applies under `prefers-color-scheme: dark`."""
+    """Pygments CSS for `pre.highlight`; the `dark` style applies under `prefers-color-scheme: dark`.
+
+    Raises ConfigError for a style name Pygments does not know.
+    """
 
     def rules(style: str) -> str:
-        formatter = HtmlFormatter(style=style)
+        try:
+            formatter = HtmlFormatter(style=style)
+        except ClassNotFound:
+            known = ", ".join(sorted(get_all_styles()))
+            raise ConfigError(f"unknown highlight style {style!r} (known: {known})") from None
         # Only the scoped rules: `get_style_defs()` also emits a global `pre { … }` rule,
         # which would restyle every `<pre>` of the theme.
         scope = ".highlight"
@@ -253,8 +262,13 @@ def _render_math_inline_double(
 
 
 def _footnote_ids(env: EnvType) -> str:
-    prefix = env.get(_ENV_KEY + ".fnprefix", "")
-    return prefix if isinstance(prefix, str) else ""
+    """The per-document part of footnote ids: `fn-<docId>-1`, `fnref-<docId>-1:2`.
+
+    `docId` never contains `:` (see `render`), so the `:k` of a repeated citation cannot
+    make one document's id equal another's.
+    """
+    doc_id = env.get("docId")
+    return f"{doc_id}-" if isinstance(doc_id, str) and doc_id else ""
 
 
 def _render_footnote_ref(
@@ -383,13 +397,9 @@ class Renderer:
         Raises ContentError for a malformed or duplicate runbook step or a failed include;
         any other Markdown renders.
         """
-        env: dict[str, Any] = {}
-        if doc_id:
-            safe_id = _DOC_ID_UNSAFE_RE.sub("_", doc_id)
-            # `docId` is the footnote plugin's own key; ours carries the id prefix with the
-            # separator, because our render rules build the ids themselves.
-            env["docId"] = safe_id
-            env[_ENV_KEY + ".fnprefix"] = safe_id + "-"
+        # `docId` is the footnote plugin's key for the id prefix. It goes into attributes
+        # unescaped, so only id-safe characters are kept.
+        env: dict[str, Any] = {"docId": _DOC_ID_UNSAFE_RE.sub("_", doc_id)}
         tokens = self._md.parse(text, env)
         walk = self._walk(tokens, env, source, line_offset, read_include)
         body = self._md.renderer.render(tokens, self._md.options, env)

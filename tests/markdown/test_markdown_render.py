@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from md_html_checks import duplicate_ids, ids_of
 
-from sitegen.errors import ContentError, SitegenError
+from sitegen.errors import ConfigError, ContentError, SitegenError
 from sitegen.markdown import (
     RENDERER_VERSION,
     Heading,
@@ -281,6 +281,11 @@ def test_highlight_css_is_scoped_and_has_a_dark_variant() -> None:
     assert ".highlight .k {" in light and ".highlight .k {" in dark
     assert dark.rstrip().endswith("}")
     assert "\npre {" not in css and not css.startswith("pre")
+
+
+def test_unknown_highlight_style_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="no-such-style"):
+        highlight_css(dark="no-such-style")
 
 
 def test_version_is_a_string() -> None:
