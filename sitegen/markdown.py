@@ -426,6 +426,7 @@ class Renderer:
     ) -> _Walk:
         walk = _Walk()
         slugs: set[str] = set()
+        next_suffix: dict[str, int] = {}
         # Footnote ids share the id namespace with headings; a heading must not take one.
         prefix = _footnote_ids(env)
         for n in range(1, len(env.get("footnotes", {}).get("list", {})) + 1):
@@ -440,10 +441,14 @@ class Renderer:
             elif kind == "heading_open":
                 heading_text = _plain_text(tokens[idx + 1].children or ())
                 slug = _slugify(heading_text)
-                unique, n = slug, 0
+                # Resume counting where this slug left off: a post with hundreds of
+                # identical headings must not cost quadratic time.
+                n = next_suffix.get(slug, 0)
+                unique = f"{slug}-{n}" if n else slug
                 while unique in slugs:
                     n += 1
                     unique = f"{slug}-{n}"
+                next_suffix[slug] = n + 1
                 slugs.add(unique)
                 token.attrSet("id", unique)
                 token.meta["text"] = heading_text
