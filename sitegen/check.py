@@ -1,0 +1,169 @@
+"""`sitegen check`: build into a scratch directory, then report dangling links and bad runbooks.
+
+Every problem is printed as `path:line: message` (the path a user edits, where that is known)
+followed by a one-line summary; the exit code is 1 when anything was found. A build error is
+not a "problem" but a SitegenError, which the CLI prints like any other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from sitegen.engine import Builder
+from sitegen.errors import SitegenError
+from sitegen.linkcheck import Broken, check_links, html_files
+from sitegen.model import Site
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing `check` found wrong."""
+
+    path: str
+    """The file to fix: a content file, or an output file when the link comes from a template."""
+    line: int | None
+    message: str
+
+    def render(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+def check(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Run every check on args.site_dir; print problems and a summary; 0 when clean, else 1."""
+    out = out or sys.stdout
+    site_dir = Path(args.site_dir)
+    drafts = bool(getattr(args, "drafts", False))
+    with tempfile.TemporaryDirectory(prefix="sitegen-check-") as tmp:
+        # With --cache-dir, a stable output directory beside a cache of its own keeps repeated
+        # checks incremental without touching the cache `sitegen build` uses.
+        work = Path(args.cache_dir) / ("check-drafts" if drafts else "check") if args.cache_dir else Path(tmp)
+        builder = Builder(site_dir, work / "public", drafts=drafts, cache_dir=work / "cache")
+        builder.build()
+        site = builder.site
+        assert site is not None  # set by every build that returns
+        link_problems = [_link_problem(b, site, builder.site_dir) for b in _broken_links(builder)]
+        runbook_problems, runbooks = _runbook_problems(site)
+        pages = len(list(html_files(builder.out_dir)))
+    problems = link_problems + runbook_problems
+    for problem in problems:
+        print(problem.render(), file=out)
+    summary = (
+        f"checked {pages} HTML files and {runbooks} runbook{'s' if runbooks != 1 else ''}: "
+        + (f"{len(problems)} problem{'s' if len(problems) != 1 else ''}" if problems else "no problems")
+    )
+    print(summary, file=out)
+    return 1 if problems else 0
+
+
+def _broken_links(builder: Builder) -> list[Broken]:
+    config = builder.config
+    assert config is not None
+    return check_links(builder.out_dir, config.base_url, config.check_external_pages)
+
+
+def _link_problem(broken: Broken, site: Site, site_dir: Path) -> Problem:
+    """Point at the content file when the link is in a page's body, else at the output file."""
+    message = f"broken link {broken.url!r}: {broken.reason}"
+    page_key = _page_for_output(site, broken.source_file)
+    if page_key is not None:
+        source = site.config.content_dir / page_key
+        line = _line_containing(source, broken.url)
+        if line is not None:
+            return Problem(f"content/{page_key}", line, message)
+    return Problem(f"(output) {broken.source_file}", broken.line, message + " (from a template)")
+
+
+def _page_for_output(site: Site, rel: str) -> str | None:
+    for output in site.outputs:
+        if output.path == rel:
+            return output.page
+    return None
+
+
+def _line_containing(path: Path, needle: str) -> int | None:
+    try:
+        text = path.read_text("utf-8", errors="replace")
+    except OSError:
+        return None
+    for number, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return number
+    return None
+
+
+def _runbook_problems(site: Site) -> tuple[list[Problem], int]:
+    """Parse every page that has runbook steps and run the static checks that need no host."""
+    problems: list[Problem] = []
+    count = 0
+    for key in sorted(site.pages):
+        if not site.pages[key].steps:
+            continue
+        count += 1
+        source = f"content/{key}"
+        problems.extend(_check_runbook(site.config.content_dir / key, source))
+    return problems, count
+
+
+def _check_runbook(path: Path, source: str) -> list[Problem]:
+    from sitegen.runbook.parse import load_runbook
+    from sitegen.runbook.plan import order_steps
+
+    try:
+        runbook = load_runbook(path)
+        order_steps(runbook)
+    except SitegenError as exc:
+        return [Problem(source, exc.line, exc.message)]
+    problems: list[Problem] = []
+    for step in runbook.steps:
+        label = f"step {step.name!r}: "
+        if step.include_error:
+            problems.append(Problem(source, step.line, label + step.include_error))
+            continue
+        if step.write:
+            continue
+        found = _syntax_error(step.interpreter, step.script)
+        if found is not None:
+            offset, message = found
+            # A line inside the block maps onto the file; an included script's does not.
+            line = step.line + offset if offset and not step.include else step.line
+            problems.append(Problem(source, line, label + message))
+    return problems
+
+
+_BASH_LINE = re.compile(r"^(?:\S*bash: )?line (\d+): (.*)$")
+
+
+def _syntax_error(interpreter: tuple[str, ...], script: str) -> tuple[int | None, str] | None:
+    """(line in the block, message) from `bash -n` or compile(); other languages are not checked."""
+    name = Path(interpreter[0]).name if interpreter else ""
+    if name == "bash":
+        bash = shutil.which("bash")
+        if bash is None:
+            return None
+        proc = subprocess.run(
+            [bash, "-n"], input=script, capture_output=True, text=True, timeout=30, check=False
+        )
+        if proc.returncode == 0:
+            return None
+        first = (proc.stderr.strip().splitlines() or ["syntax error"])[0]
+        match = _BASH_LINE.match(first)
+        if match:
+            return int(match[1]), f"bash -n: {match[2]}"
+        return None, f"bash -n: {first}"
+    if name.startswith("python"):
+        try:
+            compile(script, "<step>", "exec")
+        except SyntaxError as exc:
+            return exc.lineno, f"Python syntax error: {exc.msg}"
+        except ValueError as exc:
+            return None, f"Python cannot compile the block: {exc}"
+    return None
