@@ -70,6 +70,11 @@ def test_toc_lists_headings_with_unique_ids(renderer: Renderer) -> None:
     )
 
 
+def test_generated_ids_never_collide_with_literal_ones(renderer: Renderer) -> None:
+    out = render(renderer, "# a\n# a-1\n# a\n# a\n# a-1\n")
+    assert [h.id for h in out.toc] == ["a", "a-1", "a-2", "a-3", "a-1-1"]
+
+
 def test_heading_has_a_permalink_and_no_prefix(renderer: Renderer) -> None:
     html = render(renderer, "## Set up\n", doc_id="post").html
     assert html.startswith(
