@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import posixpath
+from urllib.parse import unquote
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
@@ -81,7 +82,7 @@ class PageRecord:
 
     def md_target(self, written: str) -> str:
         """Resolve a relative .md link as written in this page to a page key."""
-        target = written.split("#", 1)[0]
+        target = unquote(written.split("#", 1)[0].split("?", 1)[0])
         base = posixpath.dirname(self.key)
         return posixpath.normpath(posixpath.join(base, target)).lstrip("/")
 

@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import os
 import shutil
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -104,6 +105,7 @@ class Builder:
         cache_dir: Path | None = None,
         base_url: str | None = None,
         environ: Mapping[str, str] | None = None,
+        jobs: int | None = None,
     ) -> None:
         self.site_dir = Path(site_dir).resolve()
         self.out_dir = Path(out_dir).resolve() if out_dir else self.site_dir / "public"
@@ -114,6 +116,10 @@ class Builder:
             default_cache_root(env), self.site_dir, self.out_dir, drafts
         )
         self.state: dict[str, Any] | None = None
+        if jobs is None:
+            jobs = int(env.get("SITEGEN_JOBS", "0") or 0) or min(os.cpu_count() or 1, 4)
+        self.jobs = max(1, jobs)
+        """Processes used for large builds (1 = no forking)."""
         self.site: Site | None = None
         self.config: SiteConfig | None = None
         self._renderer: Any = None
@@ -243,6 +249,7 @@ class Builder:
     ) -> set[str]:
         changed: set[str] = set()
         stale_includes = {p for p, st in includes_now.items() if includes_then.get(p, _MISSING) != st}
+        todo: list[tuple[str, bytes]] = []
         for key, st in content.items():
             old = records.get(key)
             uses_stale = old is not None and any(inc in stale_includes for inc in old.includes)
@@ -255,13 +262,29 @@ class Builder:
                 raise ContentError(f"cannot read: {exc.strerror}", f"content/{key}") from None
             if not full and old is not None and old.source_hash == source_digest(data) and not uses_stale:
                 continue
-            records[key] = self._load_page(config, key, data, force=uses_stale)
+            todo.append((key, data))
+        for key, record, html in self._load_pages(config, todo):
+            self._bodies.put(record.body_key, html)
+            self._body_cache[record.body_key] = html
+            records[key] = record
             changed.add(key)
             report.parsed.append(key)
         for key in set(records) - set(content):
             del records[key]
             changed.add(key)
         return changed
+
+    def _load_pages(self, config: SiteConfig, todo: list[tuple[str, bytes]]) -> list[tuple[str, PageRecord, str]]:
+        """Parse and render pages; many at once are spread over the CPU cores."""
+        self._get_renderer()  # import and set up before forking, so workers inherit it
+        workers = self.jobs
+        # fork() is only safe without other threads (serve has some), and pays off past a few dozen pages.
+        if len(todo) < PARALLEL_THRESHOLD or workers < 2 or threading.active_count() > 1:
+            return [self._load_page(config, key, data) for key, data in todo]
+        results = _in_workers(lambda chunk: [self._load_page(config, k, d) for k, d in chunk],
+                              [todo[i::workers] for i in range(workers)])
+        done = {key: (record, html) for part in results for key, record, html in part}
+        return [(key, *done[key]) for key, _ in todo]
 
     def _collection_for(self, config: SiteConfig, key: str) -> Any:
         name = key.split("/", 1)[0] if "/" in key else "pages"
@@ -270,7 +293,7 @@ class Builder:
             raise ContentError(f"no collection {name!r} for this file", f"content/{key}")
         return coll
 
-    def _load_page(self, config: SiteConfig, key: str, data: bytes, force: bool) -> PageRecord:
+    def _load_page(self, config: SiteConfig, key: str, data: bytes) -> tuple[str, PageRecord, str]:
         doc, record = parse_page(data, key, self._collection_for(config, key), config)
         renderer = self._get_renderer()
         from sitegen.markdown import RENDERER_VERSION
@@ -283,11 +306,9 @@ class Builder:
         read_include = self._include_reader(key, includes)
         rendered = renderer.render(doc.body, doc_id=doc_id, source=f"content/{key}",
                                    line_offset=doc.body_line, read_include=read_include)
-        self._bodies.put(body_key, rendered.html)
-        self._body_cache[body_key] = rendered.html
         apply_rendered(record, rendered, body_key, config.summary_length)
         record.includes = tuple(includes)
-        return record
+        return key, record, rendered.html
 
     def _include_reader(self, key: str, used: list[str]) -> Any:
         from sitegen.includes import find_project_root, resolve_include
@@ -394,39 +415,27 @@ class Builder:
         staging: Path,
         report: Report,
     ) -> dict[str, tuple]:
-        resolver = Resolver(site, self._load_body)
-        site_view = SiteView(resolver, dt.datetime.now(site.config.tz))
-        from sitegen.render import context_for
-
         outputs: dict[str, tuple] = {}
-        all_outputs = [*site.outputs, Output(path="highlight.css", url="/highlight.css", template="", kind="asset")]
-        for out in all_outputs:
+        dirty: list[tuple[Output, tuple | None]] = []
+        for out in [*site.outputs, Output(path="highlight.css", url="/highlight.css", template="", kind="asset")]:
             prev = old_outputs.get(out.path)
             reason = self._why(out, prev, changed, full)
             if reason is None:
                 outputs[out.path] = prev
-                continue
-            RECORDER.take()
-            if out.kind == "asset":
-                from sitegen.markdown import highlight_css
-
-                text = highlight_css(site.config.highlight_light, site.config.highlight_dark)
-                deps: frozenset = frozenset()
             else:
-                ctx = context_for(out, site, resolver, site_view)
-                text = templates.render(out.template, ctx, out.url)
-                deps = RECORDER.take() | {("?t", n) for n in templates.closure(out.template)}
-            data = text.encode("utf-8")
-            digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-            report.rendered.append((out.url, reason))
-            stat = prev[2] if prev is not None else None
-            if prev is None or prev[3] != digest or _file_stat(self.out_dir / out.path) != prev[2]:
-                target = staging / out.path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-                report.written.append(out.path)
-                stat = None  # filled in after the move
-            outputs[out.path] = (out, deps, stat, digest)
+                dirty.append((out, prev))
+                report.rendered.append((out.url, reason))
+        job = _RenderJob(self, site, templates, staging)
+        workers = self.jobs
+        if len(dirty) >= PARALLEL_THRESHOLD and workers > 1 and threading.active_count() == 1:
+            results = _in_workers(job.run, [dirty[i::workers] for i in range(workers)])
+        else:
+            results = [job.run(dirty)]
+        for part in results:
+            for path, entry, written in part:
+                outputs[path] = entry
+                if written:
+                    report.written.append(path)
         return outputs
 
     def _why(self, out: Output, prev: tuple | None, changed: set[Any], full: bool) -> str | None:
@@ -513,6 +522,75 @@ class Builder:
         for rel in report.copied:
             src, st, _ = static_plan["final"][rel]
             static_plan["final"][rel] = (src, st, _file_stat(out_dir / rel))
+
+
+PARALLEL_THRESHOLD = 48
+_TASK: Any = None
+
+
+def _run_task(chunk: list[Any]) -> Any:
+    """Runs in a forked worker, which inherited the task (and everything it refers to) from the parent."""
+    return _TASK(chunk)
+
+
+def _in_workers(task: Any, chunks: list[list[Any]]) -> list[Any]:
+    """Run task(chunk) for each chunk in forked processes; results come back in order.
+
+    fork() lets workers share the parent's parsed site model and warmed-up renderer without
+    pickling them; callers only use it when the process has no other threads.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _TASK
+    _TASK = task
+    try:
+        with ProcessPoolExecutor(len(chunks), mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_run_task, chunks))
+    finally:
+        _TASK = None
+
+
+class _RenderJob:
+    """Renders outputs and stages the files whose bytes changed; picklable results only."""
+
+    def __init__(self, builder: Builder, site: Site, templates: Any, staging: Path) -> None:
+        from sitegen.render import context_for
+
+        self.builder = builder
+        self.site = site
+        self.templates = templates
+        self.staging = staging
+        self.context_for = context_for
+        self.resolver = Resolver(site, builder._load_body)
+        self.site_view = SiteView(self.resolver, dt.datetime.now(site.config.tz))
+
+    def run(self, dirty: list[tuple[Output, tuple | None]]) -> list[tuple[str, tuple, bool]]:
+        results = []
+        out_dir = self.builder.out_dir
+        for out, prev in dirty:
+            RECORDER.take()
+            if out.kind == "asset":
+                from sitegen.markdown import highlight_css
+
+                cfg = self.site.config
+                text = highlight_css(cfg.highlight_light, cfg.highlight_dark)
+                deps: frozenset = frozenset()
+            else:
+                ctx = self.context_for(out, self.site, self.resolver, self.site_view)
+                text = self.templates.render(out.template, ctx, out.url)
+                deps = RECORDER.take() | {("?t", n) for n in self.templates.closure(out.template)}
+            data = text.encode("utf-8")
+            digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+            stat = prev[2] if prev is not None else None
+            written = prev is None or prev[3] != digest or _file_stat(out_dir / out.path) != prev[2]
+            if written:
+                target = self.staging / out.path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+                stat = None  # filled in once the file is in place
+            results.append((out.path, (out, deps, stat, digest), written))
+        return results
 
 
 def _prune_empty_dirs(directory: Path, stop: Path) -> None:

@@ -17,6 +17,10 @@ class SitegenError(Exception):
         self.line = line
         """1-based line in that file, when known."""
 
+    def __reduce__(self) -> tuple:
+        # Errors cross process boundaries when pages render in parallel; keep path and line.
+        return (type(self), (self.message, self.path, self.line))
+
     def location(self) -> str:
         if self.path is None:
             return ""

@@ -18,11 +18,12 @@ import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import version as _dist_version
 from io import StringIO
 from typing import Any
 
+import latex2mathml
 import markdown_it
+import mdit_py_plugins
 import pygments
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -54,8 +55,8 @@ __all__ = [
 # The library versions are part of the version because they change the output too
 # (a new Pygments lexer, a markdown-it fix); a cache keyed on this never serves stale HTML.
 RENDERER_VERSION = (
-    f"1+mdit{markdown_it.__version__}+mditpp{_dist_version('mdit-py-plugins')}"
-    f"+pygments{pygments.__version__}+l2m{_dist_version('latex2mathml')}"
+    f"1+mdit{markdown_it.__version__}+mditpp{mdit_py_plugins.__version__}"
+    f"+pygments{pygments.__version__}+l2m{latex2mathml.__version__}"
 )
 """Changes whenever the HTML for the same input may change; use it in cache keys."""
 

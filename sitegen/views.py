@@ -58,11 +58,16 @@ class Resolver:
         return PageView(self.site.pages[key], self)
 
     def resolve_md_links(self, rec: PageRecord, html: str) -> str:
+        if not rec.md_links:
+            return html
+        from sitegen.markdown import md_link_placeholder
+
         for written in rec.md_links:
             target = self.site.pages.get(rec.md_target(written))
             frag = "#" + written.split("#", 1)[1] if "#" in written else ""
             url = href(target.path_url) + frag if target else written
-            html = html.replace(f'"sitegen-md:{written}"', f'"{url}"')
+            # Same escaping as the renderer used for the placeholder (`&` → `&amp;`).
+            html = html.replace(f'"{md_link_placeholder(written)}"', f'"{url}"')
         return html
 
     def field(self, rec: PageRecord, name: str) -> Any:
