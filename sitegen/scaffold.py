@@ -44,9 +44,7 @@ def main(args: argparse.Namespace) -> int:
 
 def front_matter(title: str, published: dt.datetime | None = None, *, draft: bool = False) -> str:
     """A YAML front matter block (with both `---` lines) whose title reads back exactly as given."""
-    # safe_dump quotes whatever needs it (`yes`, `12`, `a: b`, a leading `-`, control
-    # characters); the width keeps a long title on one line.
-    lines = [yaml.safe_dump({"title": title}, allow_unicode=True, width=1 << 16).rstrip("\n")]
+    lines = [_yaml_line("title", title)]
     lines += ['description: ""', "tags: []"]
     if published is not None:
         # An unquoted ISO timestamp with its offset: YAML reads it as a datetime, and a
@@ -55,6 +53,18 @@ def front_matter(title: str, published: dt.datetime | None = None, *, draft: boo
     if draft:
         lines.append("draft: true")
     return "---\n" + "\n".join(lines) + "\n---\n"
+
+
+def _yaml_line(key: str, value: str) -> str:
+    # safe_dump quotes whatever needs it (`yes`, `12`, `a: b`, a leading `-`, control
+    # characters); the width keeps a long title on one line. Written as UTF-8 for people to
+    # read, except that YAML reads a raw NEL or U+2028 as a line break: when the text does not
+    # read back the same, fall back to \u escapes, which always do.
+    for allow_unicode in (True, False):
+        line = yaml.safe_dump({key: value}, allow_unicode=allow_unicode, width=1 << 16).rstrip("\n")
+        if yaml.safe_load(line) == {key: value}:
+            break
+    return line
 
 
 def new_post(
