@@ -92,7 +92,7 @@ class Step:
     def content_hash(self) -> str:
         """Changes whenever what the step does changes; --resume compares it."""
         blob = json.dumps(
-            {"lang": self.lang, "attrs": {k: self.attrs[k] for k in sorted(self.attrs)}, "script": self.script},
+            {"lang": self.lang, "attrs": dict(sorted(self.attrs.items())), "script": self.script},
             sort_keys=True,
         )
         return hashlib.sha256(blob.encode()).hexdigest()

@@ -157,7 +157,8 @@ def _load_yaml(text: str, path: Path, line: int) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = line + 1 + mark.line if mark is not None else line
-        raise RunbookError(f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}", path, where) from exc
+        problem = getattr(exc, "problem", exc)
+        raise RunbookError(f"front matter is not valid YAML: {problem}", path, where) from exc
     if data is None:
         return {}
     if not isinstance(data, dict):

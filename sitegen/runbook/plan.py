@@ -149,7 +149,7 @@ def override_hosts(runbook: Runbook, overrides: Iterable[str]) -> Runbook:
             raise RunbookError(f"--host {item!r}: write NAME=USER@HOST")
         if name not in hosts:
             declared = ", ".join(hosts) or "none"
-            raise RunbookError(f"--host {name}: no such host in the runbook (declared: {declared})", runbook.path)
+            raise RunbookError(f"--host {name}: no such host (declared: {declared})", runbook.path)
         hosts[name] = replace(hosts[name], ssh=None if dest == LOCAL else dest)
     return replace(runbook, hosts=hosts)
 
@@ -160,7 +160,9 @@ def hosts_in_order(runbook: Runbook) -> list[Host]:
     return [runbook.host(LOCAL), *declared]
 
 
-def resolve_host(runbook: Runbook, step: Step, arches: Mapping[str, str | None]) -> tuple[str | None, str | None]:
+def resolve_host(
+    runbook: Runbook, step: Step, arches: Mapping[str, str | None]
+) -> tuple[str | None, str | None]:
     """(host name, problem) for one step, given each host's known architecture (None: unknown).
 
     `on=` names the host; with `arch=` as well, that host must have the architecture. With

@@ -13,7 +13,13 @@ class Redactor:
     """Masks every known secret value, in plain text and in JSON-escaped text."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        needles: set[str] = set()
+        self._needles: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str]) -> None:
+        """Mask these values too (secrets become known only after the command line is read)."""
+        needles = self._needles
         for value in secrets:
             if not value:
                 continue

@@ -1,0 +1,141 @@
+"""Check everything a run needs before any step runs, and report every problem at once.
+
+Hosts reachable, architectures as declared, a host for every `arch=`, values present,
+`bash -n` clean, `requires=` tools installed, `include=` files found, and a way to answer
+`confirm`. Nothing here changes anything on any host.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from sitegen.runbook.jobs import WRAPPER_TOOLS, script_text, tools_for
+from sitegen.runbook.model import LOCAL, Runbook, Step
+from sitegen.runbook.plan import PlannedStep, Problem, Values, bind
+from sitegen.runbook.runners import Probe, Runner
+
+
+@dataclass
+class Preflight:
+    """The outcome: a plan bound to hosts, and everything wrong with it."""
+
+    plan: list[PlannedStep]
+    """Selected steps with their hosts."""
+    problems: list[Problem] = field(default_factory=list)
+    """Everything that would stop the run; empty means go."""
+    arches: dict[str, str | None] = field(default_factory=dict)
+    """Architecture of each probed host."""
+    probes: dict[str, Probe] = field(default_factory=dict)
+    """What each host reported."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def bash_syntax(step: Step) -> Problem | None:
+    """`bash -n` on the script as it will run; the error names the Markdown line."""
+    try:
+        proc = subprocess.run([step.interpreter[0], "-n"], input=script_text(step).encode(),
+                              capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return Problem(f"cannot check the script with bash -n: {exc}", step.name, step.line)
+    if proc.returncode == 0:
+        return None
+    message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    text = message[0] if message else f"bash -n exited with {proc.returncode}"
+    line = step.line
+    match = re.search(r"line (\d+): ", text)
+    if match:
+        text = text[match.end():]
+        offset = int(match.group(1)) - (1 if step.shell_prelude else 0)
+        # The fence is on step.line and the script starts on the next one; an included
+        # script's lines are in another file, so keep pointing at the fence.
+        if not step.include and offset >= 1:
+            line = step.line + offset
+    return Problem(f"bash -n: {text}", step.name, line)
+
+
+def _hosts_to_probe(runbook: Runbook, steps: Sequence[Step]) -> dict[str, list[str]]:
+    """Hosts whose facts the run depends on, each with the tools to look for there."""
+    tools: dict[str, list[str]] = {LOCAL: []}
+    wanted_arches = {s.arch for s in steps if s.arch and not s.on}
+    for step in steps:
+        if step.on:
+            tools.setdefault(step.on, []).extend(tools_for(step))
+        elif not step.arch:
+            tools[LOCAL].extend(tools_for(step))
+    if wanted_arches:
+        # Any host might be the one an `arch=` step lands on: look for its tools everywhere
+        # that could qualify, then report only on the host actually chosen.
+        arch_tools = [t for s in steps if s.arch and not s.on for t in tools_for(s)]
+        for host in runbook.hosts.values():
+            if host.arch is None or host.arch in wanted_arches:
+                tools.setdefault(host.name, []).extend(arch_tools)
+        tools[LOCAL].extend(arch_tools)
+    for name in tools:
+        if name != LOCAL and not runbook.host(name).is_local:
+            tools[name].extend(WRAPPER_TOOLS)
+    return tools
+
+
+def run_preflight(
+    runbook: Runbook,
+    steps: Sequence[Step],
+    values: Values,
+    runner_for: Callable[[str], Runner],
+    *,
+    can_confirm: bool,
+) -> Preflight:
+    """Probe hosts and check every selected step; never runs a step."""
+    problems: list[Problem] = []
+    for step in steps:
+        if step.include_error:
+            problems.append(Problem(step.include_error, step.name, step.line))
+    for name in values.missing:
+        if name in runbook.secrets:
+            problems.append(Problem(f"secret {name} has no value: set it in the environment or --secrets-file"))
+        else:
+            problems.append(Problem(f"variable {name} has no value: pass --var {name}=... or export it"))
+    for step in steps:
+        if step.is_bash and not step.include_error:
+            problem = bash_syntax(step)
+            if problem:
+                problems.append(problem)
+        if step.confirm and not can_confirm:
+            problems.append(Problem("asks for confirmation and there is no terminal to ask on: pass --yes",
+                                    step.name, step.line))
+
+    wanted = _hosts_to_probe(runbook, steps)
+    with ThreadPoolExecutor(max_workers=min(8, len(wanted))) as pool:
+        futures = {name: pool.submit(runner_for(name).probe, tools) for name, tools in wanted.items()}
+        probes = {name: future.result() for name, future in futures.items()}
+
+    arches: dict[str, str | None] = {name: host.arch for name, host in runbook.hosts.items()}
+    for name, probe in probes.items():
+        host = runbook.host(name)
+        users = [s.name for s in steps if s.on == name] or None
+        who = f" (used by {', '.join(users)})" if users else ""
+        if probe.error:
+            problems.append(Problem(f"host {name}{who}: {probe.error}"))
+            continue
+        if host.arch and probe.arch and probe.arch != host.arch:
+            problems.append(Problem(
+                f"host {name}{who} is declared arch {host.arch} but uname -m says {probe.arch}"))
+        arches[name] = probe.arch
+
+    plan, bind_problems = bind(runbook, steps, arches, values)
+    problems.extend(bind_problems)
+    for planned in plan:
+        probe = probes.get(planned.host or "")
+        if probe is None or probe.error:
+            continue
+        for tool in tools_for(planned.step):
+            if tool in probe.missing:
+                problems.append(Problem(f"needs {tool}, which is not installed on host {planned.host}",
+                                        planned.name, planned.step.line))
+    return Preflight(plan, problems, arches, probes)
