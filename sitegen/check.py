@@ -20,7 +20,7 @@ from typing import TextIO
 from sitegen.engine import Builder
 from sitegen.errors import SitegenError
 from sitegen.linkcheck import Broken, check_links, html_files
-from sitegen.model import Site
+from sitegen.model import Site, build_site
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,7 @@ def check(args: argparse.Namespace, out: TextIO | None = None) -> int:
         work = Path(args.cache_dir) / ("check-drafts" if drafts else "check") if args.cache_dir else Path(tmp)
         builder = Builder(site_dir, work / "public", drafts=drafts, cache_dir=work / "cache")
         builder.build()
-        site = builder.site
-        assert site is not None  # set by every build that returns
+        site = _site_model(builder)
         link_problems = [_link_problem(b, site, builder.site_dir) for b in _broken_links(builder)]
         runbook_problems, runbooks = _runbook_problems(site)
         pages = len(list(html_files(builder.out_dir)))
@@ -62,6 +61,14 @@ def check(args: argparse.Namespace, out: TextIO | None = None) -> int:
     )
     print(summary, file=out)
     return 1 if problems else 0
+
+
+def _site_model(builder: Builder) -> Site:
+    """The model the build used; a build that found nothing changed leaves it to be rebuilt."""
+    if builder.site is not None:
+        return builder.site
+    assert builder.config is not None and builder.state is not None
+    return build_site(builder.config, builder.state.get("records", {}), builder.drafts)
 
 
 def _broken_links(builder: Builder) -> list[Broken]:
