@@ -8,19 +8,19 @@ not a "problem" but a SitegenError, which the CLI prints like any other.
 from __future__ import annotations
 
 import argparse
-import re
-import shutil
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from sitegen.engine import Builder
 from sitegen.errors import SitegenError
 from sitegen.linkcheck import Broken, check_links, html_files
 from sitegen.model import Site, build_site
+
+if TYPE_CHECKING:
+    from sitegen.runbook.model import Step
 
 
 @dataclass(frozen=True)
@@ -121,8 +121,10 @@ def _runbook_problems(site: Site) -> tuple[list[Problem], int]:
 
 
 def _check_runbook(path: Path, source: str) -> list[Problem]:
+    """What `sitegen run` preflight would find without contacting a host."""
     from sitegen.runbook.parse import load_runbook
     from sitegen.runbook.plan import order_steps
+    from sitegen.runbook.preflight import bash_syntax
 
     try:
         runbook = load_runbook(path)
@@ -134,43 +136,22 @@ def _check_runbook(path: Path, source: str) -> list[Problem]:
         label = f"step {step.name!r}: "
         if step.include_error:
             problems.append(Problem(source, step.line, label + step.include_error))
-            continue
-        if step.write:
-            continue
-        found = _syntax_error(step.interpreter, step.script)
-        if found is not None:
-            offset, message = found
-            # A line inside the block maps onto the file; an included script's does not.
-            line = step.line + offset if offset and not step.include else step.line
-            problems.append(Problem(source, line, label + message))
+        elif step.is_bash:
+            found = bash_syntax(step)
+            if found is not None:
+                problems.append(Problem(source, found.line, label + found.message))
+        elif not step.write and step.interpreter and Path(step.interpreter[0]).name.startswith("python"):
+            problems.extend(_python_syntax(step, source, label))
     return problems
 
 
-_BASH_LINE = re.compile(r"^(?:\S*bash: )?line (\d+): (.*)$")
-
-
-def _syntax_error(interpreter: tuple[str, ...], script: str) -> tuple[int | None, str] | None:
-    """(line in the block, message) from `bash -n` or compile(); other languages are not checked."""
-    name = Path(interpreter[0]).name if interpreter else ""
-    if name == "bash":
-        bash = shutil.which("bash")
-        if bash is None:
-            return None
-        proc = subprocess.run(
-            [bash, "-n"], input=script, capture_output=True, text=True, timeout=30, check=False
-        )
-        if proc.returncode == 0:
-            return None
-        first = (proc.stderr.strip().splitlines() or ["syntax error"])[0]
-        match = _BASH_LINE.match(first)
-        if match:
-            return int(match[1]), f"bash -n: {match[2]}"
-        return None, f"bash -n: {first}"
-    if name.startswith("python"):
-        try:
-            compile(script, "<step>", "exec")
-        except SyntaxError as exc:
-            return exc.lineno, f"Python syntax error: {exc.msg}"
-        except ValueError as exc:
-            return None, f"Python cannot compile the block: {exc}"
-    return None
+def _python_syntax(step: Step, source: str, label: str) -> list[Problem]:
+    """compile() is Python's own `bash -n`: it checks syntax without running anything."""
+    try:
+        compile(step.script, f"{source}:{step.name}", "exec")
+    except SyntaxError as exc:
+        line = step.line + exc.lineno if exc.lineno and not step.include else step.line
+        return [Problem(source, line, f"{label}Python syntax error: {exc.msg}")]
+    except ValueError as exc:
+        return [Problem(source, step.line, f"{label}Python cannot compile the block: {exc}")]
+    return []
