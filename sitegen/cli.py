@@ -108,7 +108,7 @@ def _build(args: argparse.Namespace) -> int:
             print(f"  copied   {rel}")
         for rel in report.removed:
             print(f"  removed  {rel}")
-    if report.nothing:
+    if not report.rendered and report.nothing:
         print(f"nothing changed ({report.seconds * 1000:.0f} ms)")
     else:
         print(

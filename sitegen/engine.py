@@ -126,6 +126,9 @@ class Builder:
         self._templates: Any = None
         self._templates_key: Any = None
         self._bodies = BodyStore(self.cache_dir)
+        self._trust_outputs = False
+        self.autosave = True
+        """Save the manifest after each build; serve turns this off and calls save() after reloading."""
         self._body_cache: dict[str, str] = {}
 
     # -- inputs -----------------------------------------------------------------------------
@@ -151,6 +154,49 @@ class Builder:
             "site_static": _walk(config.root / "static"),
         }
 
+    def _rescan_hinted(
+        self, config: SiteConfig, old_scan: dict[str, dict[str, Stat]], changed: Iterable[str | Path]
+    ) -> dict[str, dict[str, Stat]] | None:
+        """Update last build's scan for just the paths a watcher reported; None means scan everything."""
+        if not old_scan:
+            return None
+        from sitegen.theme import theme_dir
+
+        theme = theme_dir(config)
+        roots = {
+            "content": config.content_dir,
+            "site_templates": config.root / "templates",
+            "theme_templates": theme / "templates",
+            "site_static": config.root / "static",
+            "theme_static": theme / "static",
+        }
+        scan = {part: dict(entries) for part, entries in old_scan.items()}
+        for raw in changed:
+            path = Path(raw).absolute()
+            for part, root in roots.items():
+                try:
+                    rel = path.relative_to(root)
+                except ValueError:
+                    continue
+                name = rel.as_posix()
+                if any(p.startswith((".", "#")) for p in rel.parts) or name.endswith(_IGNORED_SUFFIXES):
+                    break
+                if path.is_dir() or (name not in scan[part] and not path.exists() and
+                                     any(k.startswith(name + "/") for k in scan[part])):
+                    return None  # a folder came or went: scan everything
+                if part == "content" and not name.endswith(".md"):
+                    break
+                st = _file_stat(path)
+                if st is None:
+                    scan[part].pop(name, None)
+                else:
+                    scan[part][name] = st
+                break
+            else:
+                if path.name != CONFIG_NAME:
+                    continue  # e.g. a file outside every input: nothing to do
+        return scan
+
     def _outputs_intact(self, outputs: Mapping[str, Any]) -> bool:
         out = self.out_dir
         return all(_file_stat(out / path) == rec[2] for path, rec in outputs.items())
@@ -171,15 +217,19 @@ class Builder:
         if self.state is None:
             self.state = load_manifest(self.cache_dir) or {}
         state = self.state
+        self._identity = identity
         full = state.get("identity") != identity
-        scan = self._scan(config)
         old_scan = state.get("scan", {})
+        hinted = None if full or changed is None else self._rescan_hinted(config, old_scan, changed)
+        scan = hinted if hinted is not None else self._scan(config)
+        # With hints from a watcher, the output dir is ours alone: skip stat()ing every output.
+        self._trust_outputs = hinted is not None
         includes_now = self._include_stats(state.get("records", {}))
         if (
             not full
             and scan == old_scan
             and includes_now == state.get("includes")
-            and self._outputs_intact(state.get("outputs", {}))
+            and (hinted is not None or self._outputs_intact(state.get("outputs", {})))
         ):
             report.seconds = time.perf_counter() - started
             return report
@@ -193,7 +243,7 @@ class Builder:
         self._check_md_links(site)
         changed = self._changed_deps(site, state, changed_pages, full)
         changed |= self._changed_templates(scan, old_scan)
-        templates = self._get_templates(config, scan)
+        templates = self._get_templates(config, scan, state, old_scan)
 
         staging = self.out_dir.parent / f".{self.out_dir.name}.sitegen-staging-{os.getpid()}"
         if staging.exists():
@@ -218,12 +268,25 @@ class Builder:
             "queries": self._queries,
             "outputs": new_outputs,
             "static": static_plan["final"],
+            "closures": templates.closures,
         }
-        save_manifest(self.cache_dir, self.state)
+        self._dirty = True
         if full:
-            self._bodies.prune({r.body_key for r in records.values()})
+            self._prune = True
+        if self.autosave:
+            self.save()
         report.seconds = time.perf_counter() - started
         return report
+
+    def save(self) -> None:
+        """Write the manifest (and drop unused cached bodies after a full build)."""
+        if not getattr(self, "_dirty", False) or self.state is None:
+            return
+        save_manifest(self.cache_dir, self.state)
+        if getattr(self, "_prune", False):
+            self._bodies.prune({r.body_key for r in self.state["records"].values()})
+            self._prune = False
+        self._dirty = False
 
     # -- pages ------------------------------------------------------------------------------
 
@@ -394,12 +457,16 @@ class Builder:
             changed.add(("?t", "*"))
         return changed
 
-    def _get_templates(self, config: SiteConfig, scan: dict[str, dict[str, Stat]]) -> Any:
+    def _get_templates(
+        self, config: SiteConfig, scan: dict[str, dict[str, Stat]], state: dict[str, Any], old_scan: dict[str, Any]
+    ) -> Any:
         key = (config.digest, config.root, config.theme, repr(scan["theme_templates"]), repr(scan["site_templates"]))
         if self._templates is None or self._templates_key != key:
             from sitegen.templates import Templates
 
-            self._templates = Templates(config, self.cache_dir)
+            same = all(scan[p] == old_scan.get(p) for p in ("theme_templates", "site_templates"))
+            closures = state.get("closures") if same and state.get("identity") == self._identity else None
+            self._templates = Templates(config, self.cache_dir, closures)
             self._templates_key = key
         return self._templates
 
@@ -453,7 +520,7 @@ class Builder:
             if key == "?q":
                 return f"site list {name} changed"
             return f"{name} of content/{key} changed"
-        if _file_stat(self.out_dir / out.path) != prev[2]:
+        if not self._trust_outputs and _file_stat(self.out_dir / out.path) != prev[2]:
             return "missing or modified in the output directory"
         return None
 
