@@ -12,7 +12,9 @@ from sitegen.errors import SitegenError
 
 
 def _site_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("site_dir", nargs="?", default=".", type=Path, help="site directory holding sitegen.toml (default: .)")
+    p.add_argument(
+        "site_dir", nargs="?", default=".", type=Path, help="site directory holding sitegen.toml (default: .)"
+    )
     p.add_argument("--cache-dir", type=Path, help="build cache (default: $XDG_CACHE_HOME/sitegen/...)")
 
 
@@ -23,7 +25,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("build", help="build the site into an output directory", description="Build SITE_DIR's content/, templates and static files into a complete static site.")
+    p = sub.add_parser(
+        "build",
+        help="build the site into an output directory",
+        description="Build SITE_DIR's content/, templates and static files into a complete static site.",
+    )
     _site_args(p)
     p.add_argument("--out", type=Path, help="output directory (default: SITE_DIR/public)")
     p.add_argument("--drafts", action="store_true", help="include posts with `draft: true`")
@@ -31,7 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="say what was rebuilt and why")
     p.add_argument("--clean", action="store_true", help="ignore the build cache and render everything")
 
-    p = sub.add_parser("serve", help="preview with live reload while you write", description="Build, watch for changes, rebuild incrementally and reload the browser.")
+    p = sub.add_parser(
+        "serve",
+        help="preview with live reload while you write",
+        description="Build, watch for changes, rebuild incrementally and reload the browser.",
+    )
     _site_args(p)
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000; 0 picks a free one)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -39,16 +49,28 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="where the preview is built (default: inside the cache dir)")
     p.add_argument("-v", "--verbose", action="store_true", help="log what each rebuild rendered")
 
-    p = sub.add_parser("check", help="validate content, links and runbooks", description="Build into a temporary directory, then check internal links and every runbook's format.")
+    p = sub.add_parser(
+        "check",
+        help="validate content, links and runbooks",
+        description="Build into a temporary directory, then check internal links and every runbook's format.",
+    )
     _site_args(p)
     p.add_argument("--drafts", action="store_true", help="check drafts too")
 
-    p = sub.add_parser("run", help="execute a runbook's steps", description="Run the fenced steps of a Markdown runbook locally or on SSH hosts.")
+    p = sub.add_parser(
+        "run",
+        help="execute a runbook's steps",
+        description="Run the fenced steps of a Markdown runbook locally or on SSH hosts.",
+    )
     from sitegen.runbook import cli as runbook_cli
 
     runbook_cli.configure(p)
 
-    p = sub.add_parser("new", help="create a site or a post", description="Scaffold a new site or a new post.")
+    p = sub.add_parser(
+        "new",
+        help="create a site or a post",
+        description="Scaffold a new site or a new post.",
+    )
     new_sub = p.add_subparsers(dest="what", metavar="WHAT", required=True)
     np = new_sub.add_parser("post", help="a new post with front matter")
     np.add_argument("title")

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import posixpath
-from urllib.parse import unquote
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
+from urllib.parse import unquote
 
 from sitegen import frontmatter as fm
 from sitegen.config import CollectionConfig, SiteConfig
@@ -129,7 +129,10 @@ def _terms(doc: fm.Document, source: str, name: str) -> tuple[str, ...]:
         return ()
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+    names_ok = isinstance(value, list) and all(
+        isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value
+    )
+    if not names_ok:
         raise fm.field_error(doc, source, name, f"must be a list of names, like [rust, nix], not {value!r}")
     seen: dict[str, None] = {}
     for v in value:
@@ -149,7 +152,7 @@ def parse_page(
     stem = posixpath.splitext(posixpath.basename(key))[0]
 
     title = _str_field(doc, source, "title") or ""
-    date = _date_field(doc, source, "published", site) if "published" in meta else _date_field(doc, source, "date", site)
+    date = _date_field(doc, source, "published" if "published" in meta else "date", site)
     if date is None:
         date = fm.date_from_filename(stem, site.tz)
     if date is None and coll.dated:

@@ -410,7 +410,9 @@ class Builder:
         for rec in site.pages.values():
             for written in rec.md_links:
                 if rec.md_target(written) not in site.pages:
-                    raise ContentError(f"link to {written!r}, but there is no such page in content/", f"content/{rec.key}")
+                    raise ContentError(
+                        f"link to {written!r}, but there is no such page in content/", f"content/{rec.key}"
+                    )
 
     # -- what changed -----------------------------------------------------------------------
 

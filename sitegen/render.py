@@ -76,7 +76,8 @@ def context_for(output: Output, site: Site, res: Resolver, site_view: SiteView) 
         ctx["feed"] = _feed(output, site, res, items)
     elif kind == "sitemap":
         ctx["pages"] = items
-        ctx["lists"] = [cfg.base_url + href(o.url) for o in site.outputs if o.kind in ("home", "index", "terms", "term", "archives", "archive")]
+        list_kinds = ("home", "index", "terms", "term", "archives", "archive")
+        ctx["lists"] = [cfg.base_url + href(o.url) for o in site.outputs if o.kind in list_kinds]
     return ctx
 
 

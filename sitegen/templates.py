@@ -98,7 +98,8 @@ class Templates:
             return template.render(context)
         except jinja2.TemplateNotFound as exc:
             where = ", ".join(str(d) for d in self.dirs)
-            raise TemplateError(f"template {exc.name!r} not found (looked in {where}) while rendering {for_what}") from None
+            message = f"template {exc.name!r} not found (looked in {where}) while rendering {for_what}"
+            raise TemplateError(message) from None
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(f"syntax error: {exc.message}", exc.filename or name, exc.lineno) from None
         except TemplateError:

@@ -29,7 +29,8 @@ def expand(pattern: str, values: dict[str, str]) -> str:
         return pattern.format_map(values)
     except KeyError as exc:
         known = ", ".join("{" + k + "}" for k in sorted(values))
-        raise SitegenError(f"permalink {pattern!r} uses unknown placeholder {{{exc.args[0]}}} (known: {known})") from None
+        message = f"permalink {pattern!r} uses unknown placeholder {{{exc.args[0]}}} (known: {known})"
+        raise SitegenError(message) from None
     except (ValueError, IndexError) as exc:
         raise SitegenError(f"permalink {pattern!r} is malformed: {exc}") from None
 
