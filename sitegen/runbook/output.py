@@ -113,10 +113,8 @@ def dry_run_text(
             shown = f"{value} ({values.sources[name]})" if value is not None else "(missing)"
             out.append(f"  {name}={shown}")
         for name in runbook.secrets:
-            if name in values.secrets:
-                shown = f"{MASK} (secret, {values.sources[name]})"
-            else:
-                shown = "(missing secret)"
+            source = values.sources.get(name)
+            shown = f"{MASK} (secret, {source})" if name in values.secrets else "(missing secret)"
             out.append(f"  {name}={shown}")
     out += ["", "Plan:"]
     for number, planned in enumerate(plan, 1):

@@ -41,7 +41,8 @@ def parse_duration(text: str) -> float:
     pos, total = 0, 0.0
     while pos < len(text):
         match = _DURATION_RE.match(text, pos)
-        if not match or (match.group(2) is None and match.end() != len(text)):
+        # A bare number is seconds, but only on its own: "5s5" is a typo, not ten seconds.
+        if not match or (match.group(2) is None and (pos or match.end() != len(text))):
             raise ValueError(f"cannot read duration {text!r}: use e.g. 30s, 10m, 1h")
         total += float(match.group(1)) * _UNITS[match.group(2)]
         pos = match.end()

@@ -175,15 +175,15 @@ def resolve_host(
         return step.on, None
     if not step.arch:
         return LOCAL, None
-    unknown: list[str] = []
-    for host in hosts_in_order(runbook):
+    candidates = hosts_in_order(runbook)
+    for position, host in enumerate(candidates):
         arch = arches.get(host.name)
         if arch == step.arch:
             return host.name, None
         if arch is None:
-            unknown.append(host.name)
-    if unknown:
-        return None, f"needs arch {step.arch}; not yet known which of {', '.join(unknown)} has it"
+            # An earlier host of unknown arch might be the first match: do not guess past it.
+            unknown = [h.name for h in candidates[position:] if arches.get(h.name) in (None, step.arch)]
+            return None, f"needs arch {step.arch}; not yet known which of {', '.join(unknown)} has it"
     known = ", ".join(f"{h.name}={arches.get(h.name)}" for h in hosts_in_order(runbook))
     return None, f"needs arch {step.arch} but no host has it ({known})"
 

@@ -98,7 +98,7 @@ def run_preflight(
             problems.append(Problem(step.include_error, step.name, step.line))
     for name in values.missing:
         if name in runbook.secrets:
-            problems.append(Problem(f"secret {name} has no value: set it in the environment or --secrets-file"))
+            problems.append(Problem(f"secret {name} has no value: export it or use --secrets-file"))
         else:
             problems.append(Problem(f"variable {name} has no value: pass --var {name}=... or export it"))
     for step in steps:
