@@ -1,0 +1,117 @@
+"""Pure logic between the watcher and the browser: which paths matter, of what kind, and what to reload."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from sitegen.config import CONFIG_NAME
+from sitegen.engine import Report, input_kind
+from sitegen.urls import url_for_file
+
+KINDS = ("config", "templates", "content", "static")
+"""Kinds of change that need a build, from the widest rebuild to the narrowest."""
+
+TOP_DIRS = ("content", "templates", "static", "themes")
+"""Folders of a site whose appearance or removal changes what must be watched."""
+
+# Editors save through temporary files and leave locks, swap files and backups beside the
+# real file; a build triggered by one of those would be wasted (and vim's "4913" probe file
+# would even look like content).
+_DROPPING_PREFIXES = (".", "#", "~", "flycheck_")
+_DROPPING_SUFFIXES = ("~", "#", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload", "___jb_tmp___",
+                      "___jb_old___", ".kate-swp", ".bak", ".orig")
+_DROPPING_NAMES = frozenset({"4913", ".DS_Store", "Thumbs.db"})
+
+# Outputs no page displays: a change to them alone never needs a browser to reload.
+_UNSHOWN_SUFFIXES = (".xml", ".txt", ".json", ".webmanifest", ".map")
+_PAGE_SUFFIXES = (".html", ".htm")
+
+
+def is_dropping(path: str | Path) -> bool:
+    """True for editor and OS droppings (swap, lock, backup and temporary files)."""
+    name = Path(path).name
+    return (
+        name in _DROPPING_NAMES
+        or name.startswith(_DROPPING_PREFIXES)
+        or name.endswith(_DROPPING_SUFFIXES)
+        or (name.startswith(".") and ".sb-" in name)
+    )
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def sort_changes(
+    paths: Iterable[str | Path],
+    site_dir: Path,
+    theme: Path | None,
+    out_dir: Path | None = None,
+) -> dict[str, list[Path]]:
+    """Sort changed paths by kind (config, templates, content, static, other), droppings dropped.
+
+    Paths inside the output directory, or in hidden folders (`.git`), are ignored: the preview
+    writes the former itself, and neither is an input.
+    """
+    site_dir = site_dir.resolve()
+    out = out_dir.resolve() if out_dir is not None else None
+    found: dict[str, list[Path]] = {}
+    for raw in paths:
+        path = Path(raw).absolute()
+        if is_dropping(path):
+            continue
+        if out is not None and _inside(path, out):
+            continue
+        try:
+            rel_parts = path.relative_to(site_dir).parts
+        except ValueError:
+            rel_parts = ()
+        if any(part.startswith(".") for part in rel_parts[:-1]):
+            continue
+        kind = input_kind(path, site_dir, theme)
+        if kind == "other" and rel_parts[:1] == ("themes",):
+            # A local theme that is not (yet) the configured one: it becomes an input the
+            # moment sitegen.toml names it, so rebuild and let the engine decide.
+            kind = "templates" if "templates" in rel_parts else "static"
+        found.setdefault(kind, []).append(path)
+    return found
+
+
+def needs_build(kinds: dict[str, list[Path]]) -> bool:
+    return any(kind in kinds for kind in KINDS)
+
+
+def changes_watch_set(paths: Iterable[str | Path], site_dir: Path) -> bool:
+    """True when a change adds or removes sitegen.toml or a top folder, so the watched paths move."""
+    site_dir = site_dir.resolve()
+    for raw in paths:
+        path = Path(raw).absolute()
+        if path.parent == site_dir and (path.name in TOP_DIRS or path.name == CONFIG_NAME):
+            return True
+    return False
+
+
+def reload_event(report: Report, limit: int = 200) -> dict[str, object] | None:
+    """What browsers need to know about a build: changed pages, stylesheets and other assets.
+
+    Returns None when the build changed nothing a browser shows (a feed, the sitemap). Past
+    `limit` changed files the lists are dropped and `all` is set: a template change on a big
+    site would otherwise send every URL to every tab.
+    """
+    pages: list[str] = []
+    css: list[str] = []
+    assets: list[str] = []
+    for rel in report.changed_files:
+        url = url_for_file(rel)
+        if rel.endswith(_PAGE_SUFFIXES):
+            pages.append(url)
+        elif rel.endswith(".css"):
+            css.append(url)
+        elif not rel.endswith(_UNSHOWN_SUFFIXES):
+            assets.append(url)
+    if not (pages or css or assets):
+        return None
+    if len(pages) + len(css) + len(assets) > limit:
+        return {"all": True, "pages": [], "css": [], "assets": []}
+    return {"all": False, "pages": sorted(pages), "css": sorted(css), "assets": sorted(assets)}
