@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from collections.abc import Mapping
 from pathlib import Path
@@ -70,3 +71,15 @@ class SiteDir:
     def mtimes(self) -> dict[str, int]:
         return {p.relative_to(self.out).as_posix(): p.stat().st_mtime_ns
                 for p in sorted(self.out.rglob("*")) if p.is_file()}
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def copy_fixture(dest: Path, name: str = "basic", *, own_templates: bool = True) -> SiteDir:
+    """Copy a fixture site into dest/site; without its templates and static files, the default
+    theme renders it (what a user without overrides gets)."""
+    site = SiteDir(dest)
+    ignore = None if own_templates else shutil.ignore_patterns("templates", "static")
+    shutil.copytree(FIXTURES / name, site.root, ignore=ignore)
+    return site
