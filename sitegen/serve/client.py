@@ -125,18 +125,38 @@ CLIENT_JS = """\
   }
 
   // --- page refresh: fetch the page and swap its body in place; the window, scroll position
-  // and this script survive, and it is quicker than a reload. A page whose <head> changed or
-  // that runs its own scripts gets a real reload instead.
-  function headKey(head) {
-    return Array.prototype.map.call(head.children, function (el) {
-      if (el.tagName === "TITLE" || el.hasAttribute("data-sitegen")) return "";
-      if (el.hasAttribute("data-sitegen-href")) {
-        el = el.cloneNode(false);
-        el.setAttribute("href", el.getAttribute("data-sitegen-href"));
-        el.removeAttribute("data-sitegen-href");
-      }
-      return el.__sitegenOld ? "" : el.outerHTML;
-    }).join("");
+  // and this script survive, and it is quicker than a reload. <head> is patched element by
+  // element (a new description or title is common); a changed script or stylesheet there,
+  // or a page that runs scripts of its own, gets a real reload instead.
+  function keyOf(el) {
+    if (el.hasAttribute("data-sitegen-href")) {
+      el = el.cloneNode(false);
+      el.setAttribute("href", el.getAttribute("data-sitegen-href"));
+      el.removeAttribute("data-sitegen-href");
+    }
+    return el.outerHTML;
+  }
+  function needsLoad(el) {
+    return /^(SCRIPT|STYLE|BASE)$/.test(el.tagName) ||
+      (el.tagName === "LINK" && /stylesheet|preload/i.test(el.getAttribute("rel") || ""));
+  }
+  function syncHead(head) {
+    var now = Array.prototype.filter.call(document.head.children, function (el) {
+      return !el.__sitegenOld && !el.hasAttribute("data-sitegen");
+    });
+    var byKey = {};
+    now.forEach(function (el) { var k = keyOf(el); (byKey[k] = byKey[k] || []).push(el); });
+    var kept = [], added = [];
+    Array.prototype.forEach.call(head.children, function (el) {
+      if (el.hasAttribute("data-sitegen")) return;
+      var same = byKey[keyOf(el)];
+      if (same && same.length) kept.push(same.shift()); else added.push(el);
+    });
+    var removed = now.filter(function (el) { return kept.indexOf(el) < 0; });
+    if (added.some(needsLoad) || removed.some(needsLoad)) return false;
+    removed.forEach(function (el) { el.remove(); });
+    added.forEach(function (el) { document.head.appendChild(document.adoptNode(el)); });
+    return true;
   }
   function runsScripts(body) { return body.querySelector("script:not([data-sitegen])") !== null; }
   var busy = false, again = false;
@@ -148,12 +168,11 @@ CLIENT_JS = """\
       return res.text();
     }).then(function (text) {
       var doc = new DOMParser().parseFromString(text, "text/html");
-      if (headKey(doc.head) !== headKey(document.head) || runsScripts(doc.body) || runsScripts(document.body)) {
+      if (runsScripts(doc.body) || runsScripts(document.body) || !syncHead(doc.head)) {
         reload();
         return;
       }
       var x = scrollX, y = scrollY;
-      document.title = doc.title;
       document.body.replaceWith(document.adoptNode(doc.body));
       scrollTo(x, y);
       me.refreshes++;
