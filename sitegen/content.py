@@ -67,7 +67,6 @@ class PageRecord:
     toc: tuple[Any, ...] = ()
     md_links: tuple[str, ...] = ()
     """Relative .md link targets as written; resolved to URLs when the body is used."""
-    links: tuple[str, ...] = ()
     has_math: bool = False
     steps: tuple[str, ...] = ()
     word_count: int = 0
@@ -227,7 +226,6 @@ def apply_rendered(record: PageRecord, rendered: Rendered, body_key: str, summar
     # Plain tuples, so loading the manifest never imports the Markdown renderer.
     record.toc = tuple(TocEntry(h.level, h.id, h.text) for h in rendered.toc)
     record.md_links = tuple(rendered.md_links)
-    record.links = tuple(rendered.links)
     record.has_math = rendered.has_math
     record.steps = tuple(rendered.steps)
     record.word_count = len(rendered.summary.split()) if not rendered.html else _count_words(rendered.html)

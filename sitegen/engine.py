@@ -28,7 +28,7 @@ from sitegen.content import PageRecord, apply_rendered, parse_page, source_diges
 from sitegen.errors import ContentError, SitegenError
 from sitegen.model import Output, Site, build_site
 from sitegen.store import BodyStore, cache_dir_for, default_cache_root, load_manifest, save_manifest
-from sitegen.views import RECORDER, Resolver, SiteView, query_values, snapshot
+from sitegen.views import RECORDER, Dep, Resolver, SiteView, describe, field_bits, pack, query_values, snapshot
 
 _MISSING = object()
 _IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part")
@@ -126,7 +126,8 @@ class Builder:
         self._templates: Any = None
         self._templates_key: Any = None
         self._bodies = BodyStore(self.cache_dir)
-        self._trust_outputs = False
+        self._tampered: set[str] = set()
+        self._bits: dict[str, int] = {}
         self.autosave = True
         """Save the manifest after each build; serve turns this off and calls save() after reloading."""
         self._body_cache: dict[str, str] = {}
@@ -197,9 +198,19 @@ class Builder:
                     continue  # e.g. a file outside every input: nothing to do
         return scan
 
-    def _outputs_intact(self, outputs: Mapping[str, Any]) -> bool:
-        out = self.out_dir
-        return all(_file_stat(out / path) == rec[2] for path, rec in outputs.items())
+    def _tampered_outputs(self, outputs: Mapping[str, tuple]) -> set[str]:
+        """Outputs deleted or edited by hand since we wrote them (they get written again)."""
+        base = str(self.out_dir) + os.sep
+        tampered = set()
+        for path, rec in outputs.items():
+            try:
+                st = os.stat(base + path)
+            except OSError:
+                tampered.add(path)
+                continue
+            if (st.st_mtime_ns, st.st_size) != rec[2]:
+                tampered.add(path)
+        return tampered
 
     # -- the build --------------------------------------------------------------------------
 
@@ -222,27 +233,24 @@ class Builder:
         old_scan = state.get("scan", {})
         hinted = None if full or changed is None else self._rescan_hinted(config, old_scan, changed)
         scan = hinted if hinted is not None else self._scan(config)
-        # With hints from a watcher, the output dir is ours alone: skip stat()ing every output.
-        self._trust_outputs = hinted is not None
         includes_now = self._include_stats(state.get("records", {}))
-        if (
-            not full
-            and scan == old_scan
-            and includes_now == state.get("includes")
-            and (hinted is not None or self._outputs_intact(state.get("outputs", {})))
-        ):
+        # With hints from a watcher, the output dir is ours alone: skip stat()ing every output.
+        self._tampered = set() if hinted is not None else self._tampered_outputs(state.get("outputs", {}))
+        if not full and scan == old_scan and includes_now == state.get("includes") and not self._tampered:
             report.seconds = time.perf_counter() - started
             return report
 
         report.full = full
-        records: dict[str, PageRecord] = dict(state.get("records", {}))
+        old_records: dict[str, PageRecord] = state.get("records", {})
+        records = dict(old_records)
         changed_pages = self._refresh_pages(config, scan["content"], old_scan.get("content", {}), records,
                                             includes_now, state.get("includes", {}), full, report)
 
         site = build_site(config, records, self.drafts)
         self._check_md_links(site)
-        changed = self._changed_deps(site, state, changed_pages, full)
-        changed |= self._changed_templates(scan, old_scan)
+        self._bits = field_bits(t.name for t in config.taxonomies)
+        changed = pack(self._changed_deps(site, state, old_records, changed_pages), self._bits)
+        changed.update(pack(self._changed_templates(scan, old_scan), self._bits))
         templates = self._get_templates(config, scan, state, old_scan)
 
         staging = self.out_dir.parent / f".{self.out_dir.name}.sitegen-staging-{os.getpid()}"
@@ -263,7 +271,6 @@ class Builder:
             "scan": scan,
             "includes": self._include_stats(records),
             "records": records,
-            "snaps": self._snaps,
             "neighbours": site.neighbours,
             "queries": self._queries,
             "outputs": new_outputs,
@@ -416,40 +423,37 @@ class Builder:
 
     # -- what changed -----------------------------------------------------------------------
 
-    def _changed_deps(self, site: Site, state: dict[str, Any], changed_pages: set[str], full: bool) -> set[Any]:
-        snaps: dict[str, dict[str, Any]] = dict(state.get("snaps", {})) if not full else {}
+    def _changed_deps(
+        self, site: Site, state: dict[str, Any], old_records: Mapping[str, PageRecord], changed_pages: set[str]
+    ) -> set[Dep]:
+        """(page key, field) and site-list keys whose values differ from last build's."""
         old_neigh = state.get("neighbours", {})
         touched = set(changed_pages)
-        if full:
-            touched |= set(site.pages)
         for key, pair in site.neighbours.items():
             if old_neigh.get(key) != pair:
                 touched.add(key)
         touched |= {k for k, r in site.pages.items() if r.md_links}
-        touched |= set(snaps) - set(site.pages)
-        changed: set[Any] = set()
+        old_visible = {k for k in old_neigh}
+        touched |= old_visible ^ set(site.pages)
+        changed: set[Dep] = set()
         for key in touched:
             rec = site.pages.get(key)
-            new = snapshot(rec, site) if rec is not None else {}
-            old = snaps.get(key, {})
+            new = snapshot(rec, site.pages, site.neighbours) if rec is not None else {}
+            old_rec = old_records.get(key) if key in old_visible else None
+            old = snapshot(old_rec, old_records, old_neigh) if old_rec is not None else {}
             for name in new.keys() | old.keys():
                 if new.get(name, _MISSING) != old.get(name, _MISSING):
                     changed.add((key, name))
-            if rec is None:
-                snaps.pop(key, None)
-            else:
-                snaps[key] = new
         queries = query_values(site)
         old_q = state.get("queries", {})
         for name in queries.keys() | old_q.keys():
             if queries.get(name, _MISSING) != old_q.get(name, _MISSING):
                 changed.add(("?q", name))
-        self._snaps = snaps
         self._queries = queries
         return changed
 
-    def _changed_templates(self, scan: dict[str, dict[str, Stat]], old_scan: dict[str, dict[str, Stat]]) -> set[Any]:
-        changed: set[Any] = set()
+    def _changed_templates(self, scan: dict[str, dict[str, Stat]], old_scan: dict[str, dict[str, Stat]]) -> set[Dep]:
+        changed: set[Dep] = set()
         for part in ("theme_templates", "site_templates"):
             new, old = scan[part], old_scan.get(part, {})
             for name in new.keys() | old.keys():
@@ -507,22 +511,18 @@ class Builder:
                     report.written.append(path)
         return outputs
 
-    def _why(self, out: Output, prev: tuple | None, changed: set[Any], full: bool) -> str | None:
+    def _why(self, out: Output, prev: tuple | None, changed: dict[str, int], full: bool) -> str | None:
         if full:
             return "full build (config, version or cache changed)"
         if prev is None:
             return "new"
-        if prev[0] != out:
+        if prev[0] != _definition(out):
             return "its list of pages or template changed"
-        hit = prev[1] & changed
-        if hit:
-            key, name = min(hit)
-            if key == "?t":
-                return f"template {name} changed"
-            if key == "?q":
-                return f"site list {name} changed"
-            return f"{name} of content/{key} changed"
-        if not self._trust_outputs and _file_stat(self.out_dir / out.path) != prev[2]:
+        for key, mask in prev[1].items():
+            hit = changed.get(key, 0) & mask
+            if hit:
+                return describe(key, hit, self._bits)
+        if out.path in self._tampered:
             return "missing or modified in the output directory"
         return None
 
@@ -620,6 +620,11 @@ def _in_workers(task: Any, chunks: list[list[Any]]) -> list[Any]:
         _TASK = None
 
 
+def _definition(out: Output) -> tuple:
+    """What defines an output apart from the page fields it reads; stored as a plain tuple (fast to load)."""
+    return (out.template, out.kind, out.page, out.items, out.params)
+
+
 class _RenderJob:
     """Renders outputs and stages the files whose bytes changed; picklable results only."""
 
@@ -631,12 +636,12 @@ class _RenderJob:
         self.templates = templates
         self.staging = staging
         self.context_for = context_for
+        self.bits = builder._bits
         self.resolver = Resolver(site, builder._load_body)
         self.site_view = SiteView(self.resolver, dt.datetime.now(site.config.tz))
 
     def run(self, dirty: list[tuple[Output, tuple | None]]) -> list[tuple[str, tuple, bool]]:
         results = []
-        out_dir = self.builder.out_dir
         for out, prev in dirty:
             RECORDER.take()
             if out.kind == "asset":
@@ -644,21 +649,22 @@ class _RenderJob:
 
                 cfg = self.site.config
                 text = highlight_css(cfg.highlight_light, cfg.highlight_dark)
-                deps: frozenset = frozenset()
+                deps: dict[str, int] = {}
             else:
                 ctx = self.context_for(out, self.site, self.resolver, self.site_view)
                 text = self.templates.render(out.template, ctx, out.url)
-                deps = RECORDER.take() | {("?t", n) for n in self.templates.closure(out.template)}
+                recorded = RECORDER.take() | {("?t", n) for n in self.templates.closure(out.template)}
+                deps = pack(recorded, self.bits)
             data = text.encode("utf-8")
             digest = hashlib.blake2b(data, digest_size=16).hexdigest()
             stat = prev[2] if prev is not None else None
-            written = prev is None or prev[3] != digest or _file_stat(out_dir / out.path) != prev[2]
+            written = prev is None or prev[3] != digest or out.path in self.builder._tampered
             if written:
                 target = self.staging / out.path
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
                 stat = None  # filled in once the file is in place
-            results.append((out.path, (out, deps, stat, digest), written))
+            results.append((out.path, (_definition(out), deps, stat, digest), written))
         return results
 
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-MANIFEST_VERSION = 3
+MANIFEST_VERSION = 4
 
 
 def default_cache_root(environ: Mapping[str, str]) -> Path:
@@ -61,7 +61,8 @@ class BodyStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            # A cache: losing the last writes to a crash only costs a re-render, so skip fsync.
+            self._db.execute("PRAGMA synchronous=OFF")
             self._db.execute("CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, html TEXT NOT NULL)")
         return self._db
 

@@ -9,7 +9,7 @@ actually read has changed — the early cutoff that keeps one-post edits cheap.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from markupsafe import Markup
@@ -27,6 +27,40 @@ PAGE_FIELDS = frozenset({
     "summary", "mastodon", "bluesky_url", "link", "extra", "collection", "word_count", "reading_time",
     "toc", "has_math", "steps", "source", "content", "older", "newer", "terms", "layout", "md_links",
 })
+
+
+def field_bits(taxonomies: Iterable[str]) -> dict[str, int]:
+    """A bit per page field, so an output's dependencies pack into {page key: bitmask}.
+
+    Stable for a given config (a config change rebuilds everything anyway).
+    """
+    names = [*sorted(PAGE_FIELDS), *sorted(set(taxonomies) - PAGE_FIELDS)]
+    return {name: 1 << i for i, name in enumerate(names)}
+
+
+def pack(deps: Iterable[Dep], bits: Mapping[str, int]) -> dict[str, int]:
+    """{(key, field)} → {key: mask}; site lists and templates become their own keys with mask 1.
+
+    The packed form keeps the manifest small: thousands of outputs × dozens of dependencies
+    would otherwise cost more to pickle and load than a whole incremental build.
+    """
+    packed: dict[str, int] = {}
+    for key, name in deps:
+        if key[0] == "?":
+            packed[key + name] = 1
+        else:
+            packed[key] = packed.get(key, 0) | bits.get(name, bits["extra"])
+    return packed
+
+
+def describe(key: str, mask: int, bits: Mapping[str, int]) -> str:
+    """Say which dependency changed, for `build --verbose`."""
+    if key.startswith("?t"):
+        return f"template {key[2:]} changed"
+    if key.startswith("?q"):
+        return f"site list {key[2:]} changed"
+    names = [name for name, bit in bits.items() if mask & bit]
+    return f"{', '.join(names[:3])} of content/{key} changed"
 
 
 class Recorder:
@@ -98,15 +132,16 @@ class Resolver:
         return getattr(rec, name)
 
 
-def snapshot(rec: PageRecord, site: Site) -> dict[str, Any]:
+def snapshot(
+    rec: PageRecord, pages: Mapping[str, PageRecord], neighbours: Mapping[str, tuple[str | None, str | None]]
+) -> dict[str, Any]:
     """Comparable values of every page field: a field whose value differs between builds is a change.
 
     Cheap on purpose: the body is represented by its key and the URLs its .md links resolve to.
+    Computed from records alone, so last build's values come from last build's records.
     """
-    neighbours = site.neighbours.get(rec.key, (None, None))
-    md_urls = tuple(
-        site.pages[t].path_url if (t := rec.md_target(w)) in site.pages else None for w in rec.md_links
-    )
+    pair = neighbours.get(rec.key, (None, None))
+    md_urls = tuple(pages[t].path_url if (t := rec.md_target(w)) in pages else None for w in rec.md_links)
     values = {
         "key": rec.key, "title": rec.title, "slug": rec.slug, "url": rec.path_url, "permalink": rec.path_url,
         "path": rec.path_url, "date": rec.date, "updated": rec.updated, "draft": rec.draft,
@@ -114,7 +149,7 @@ def snapshot(rec: PageRecord, site: Site) -> dict[str, Any]:
         "bluesky_url": rec.bluesky_url, "link": rec.link, "extra": rec.extra, "collection": rec.collection,
         "word_count": rec.word_count, "reading_time": max(1, round(rec.word_count / 220)), "toc": rec.toc,
         "has_math": rec.has_math, "steps": rec.steps, "source": rec.key, "content": (rec.body_key, md_urls),
-        "older": neighbours[0], "newer": neighbours[1], "terms": rec.terms, "layout": rec.layout,
+        "older": pair[0], "newer": pair[1], "terms": rec.terms, "layout": rec.layout,
         "md_links": rec.md_links,
     }
     for tax, terms in rec.terms.items():
