@@ -85,6 +85,21 @@ class Resolver:
         self.load_body = load_body
         self.base_url = site.config.base_url
         self.taxonomies = {t.name for t in site.config.taxonomies}
+        self._hrefs: dict[str, str] = {}
+        # Fields that are not plain record attributes.
+        self._computed: dict[str, Callable[[PageRecord], Any]] = {
+            "content": lambda r: Markup(self.resolve_md_links(r, self.load_body(r.body_key))),
+            "url": self.href,
+            "permalink": lambda r: self.base_url + self.href(r),
+            "older": lambda r: self._neighbour(r, 0),
+            "newer": lambda r: self._neighbour(r, 1),
+            "terms": lambda r: {t: [TermView(self, t, term) for term in terms] for t, terms in r.terms.items()},
+            "summary": lambda r: r.description,
+            "link": lambda r: r.link,
+            "reading_time": lambda r: max(1, round(r.word_count / 220)),
+            "source": lambda r: f"content/{r.key}",
+            "path": lambda r: r.path_url,
+        }
 
     def view(self, key: str | None) -> PageView | None:
         if key is None or key not in self.site.pages:
@@ -104,32 +119,23 @@ class Resolver:
             html = html.replace(f'"{md_link_placeholder(written)}"', f'"{url}"')
         return html
 
+    def href(self, rec: PageRecord) -> str:
+        # Percent-encoding is the costliest part of a URL and list pages ask for it a lot.
+        url = self._hrefs.get(rec.key)
+        if url is None:
+            url = self._hrefs[rec.key] = href(rec.path_url)
+        return url
+
     def field(self, rec: PageRecord, name: str) -> Any:
-        if name == "content":
-            return Markup(self.resolve_md_links(rec, self.load_body(rec.body_key)))
-        if name == "url":
-            return href(rec.path_url)
-        if name == "permalink":
-            return self.base_url + href(rec.path_url)
-        if name == "older":
-            return self.view(self.site.neighbours.get(rec.key, (None, None))[0])
-        if name == "newer":
-            return self.view(self.site.neighbours.get(rec.key, (None, None))[1])
+        compute = self._computed.get(name)
+        if compute is not None:
+            return compute(rec)
         if name in self.taxonomies:
             return [TermView(self, name, t) for t in rec.terms.get(name, ())]
-        if name == "terms":
-            return {t: [TermView(self, t, term) for term in rec.terms.get(t, ())] for t in rec.terms}
-        if name == "summary":
-            return rec.description
-        if name == "link":
-            return rec.link
-        if name == "reading_time":
-            return max(1, round(rec.word_count / 220))
-        if name == "source":
-            return f"content/{rec.key}"
-        if name == "path":
-            return rec.path_url
         return getattr(rec, name)
+
+    def _neighbour(self, rec: PageRecord, index: int) -> PageView | None:
+        return self.view(self.site.neighbours.get(rec.key, (None, None))[index])
 
 
 def snapshot(
