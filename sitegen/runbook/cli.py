@@ -163,7 +163,7 @@ def _static_plan(
     """Bind hosts from declared facts only (no connection), for --list and --dry-run."""
     arches: dict[str, str | None] = {LOCAL: normalise_arch(platform.machine())}
     arches.update({name: host.arch for name, host in runbook.hosts.items()})
-    plan, problems = bind(runbook, select_steps(runbook, selection), arches, values)
+    plan, problems = bind(runbook, select_steps(runbook, selection), arches, values, unprobed=True)
     problems += [Problem(p.step.include_error, p.name, p.step.line) for p in plan if p.step.include_error]
     return plan, problems, arches
 

@@ -79,7 +79,7 @@ def list_table(runbook: Runbook, plan: Sequence[PlannedStep]) -> str:
     rows = [("STEP", "HOST", "ARCH", "NEEDS", "FLAGS")]
     for planned in plan:
         step = planned.step
-        host = planned.host or f"({step.arch} host)"
+        host = planned.host or "|".join(planned.candidates) or "?"
         arch = step.arch or (runbook.host(planned.host).arch if planned.host else None) or "-"
         rows.append((step.name, host, arch, ",".join(step.needs) or "-", " ".join(step.flags()) or "-"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
@@ -120,6 +120,8 @@ def dry_run_text(
     for number, planned in enumerate(plan, 1):
         step = planned.step
         host = planned.host or "?"
+        if planned.candidates:
+            host = f"first of {', '.join(planned.candidates)} that is {step.arch} (by uname -m)"
         details = []
         if planned.cwd:
             details.append(f"cwd={planned.cwd}")

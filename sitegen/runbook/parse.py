@@ -112,8 +112,9 @@ def parse_runbook(text: str, path: str | Path = "<runbook>", *, root: Path | Non
             info = parse_fence_info(token.info)
         except FenceInfoError as exc:
             raise RunbookError(str(exc), path, line) from exc
-        # Braces holding only `.class` words are a rendering hint, not a request to run.
-        if not info.has_braces or (info.classes and not info.attrs):
+        # A step needs at least one attribute: `{}` or `{.wide}` are rendering hints, not a
+        # request to run (the renderer in sitegen.markdown draws the same line).
+        if not info.has_braces or not info.attrs:
             continue
         step = _make_step(info.lang, dict(info.attrs), token.content, len(steps), line, path, config)
         if step.name in seen:

@@ -175,17 +175,30 @@ def resolve_host(
         return step.on, None
     if not step.arch:
         return LOCAL, None
-    candidates = hosts_in_order(runbook)
-    for position, host in enumerate(candidates):
+    for host in hosts_in_order(runbook):
         arch = arches.get(host.name)
         if arch == step.arch:
             return host.name, None
         if arch is None:
             # An earlier host of unknown arch might be the first match: do not guess past it.
-            unknown = [h.name for h in candidates[position:] if arches.get(h.name) in (None, step.arch)]
-            return None, f"needs arch {step.arch}; not yet known which of {', '.join(unknown)} has it"
+            unknown = ", ".join(pending_hosts(runbook, step, arches))
+            return None, f"needs arch {step.arch}; not yet known which of {unknown} has it"
     known = ", ".join(f"{h.name}={arches.get(h.name)}" for h in hosts_in_order(runbook))
     return None, f"needs arch {step.arch} but no host has it ({known})"
+
+
+def pending_hosts(runbook: Runbook, step: Step, arches: Mapping[str, str | None]) -> tuple[str, ...]:
+    """Hosts an `arch=` step may land on once unknown architectures are probed, in order."""
+    if step.on or not step.arch:
+        return ()
+    out: list[str] = []
+    for host in hosts_in_order(runbook):
+        arch = arches.get(host.name)
+        if arch == step.arch and not out:
+            return ()
+        if arch is None or arch == step.arch:
+            out.append(host.name)
+    return tuple(out) if any(arches.get(name) is None for name in out) else ()
 
 
 @dataclass(frozen=True)
@@ -308,6 +321,8 @@ class PlannedStep:
     """Expanded creates= path."""
     write: str | None = None
     """Expanded write= path."""
+    candidates: tuple[str, ...] = ()
+    """When host is None: the hosts it may run on, decided by probing their architecture."""
 
     @property
     def name(self) -> str:
@@ -315,14 +330,24 @@ class PlannedStep:
 
 
 def bind(
-    runbook: Runbook, steps: Sequence[Step], arches: Mapping[str, str | None], values: Values
+    runbook: Runbook,
+    steps: Sequence[Step],
+    arches: Mapping[str, str | None],
+    values: Values,
+    *,
+    unprobed: bool = False,
 ) -> tuple[list[PlannedStep], list[Problem]]:
-    """Attach hosts and expanded paths to the selected steps; collect every problem."""
+    """Attach hosts and expanded paths to the selected steps; collect every problem.
+
+    With `unprobed` (--list, --dry-run: no connections), a host left open because some
+    architectures are not known yet is not a problem; the step lists its candidates instead.
+    """
     planned: list[PlannedStep] = []
     problems: list[Problem] = []
     for step in steps:
         host, problem = resolve_host(runbook, step, arches)
-        if problem:
+        candidates = pending_hosts(runbook, step, arches) if host is None else ()
+        if problem and not (unprobed and candidates):
             problems.append(Problem(problem, step.name, step.line))
         expanded: dict[str, str | None] = {}
         for key in ("cwd", "creates", "write"):
@@ -334,5 +359,5 @@ def bind(
                 if not any(f"${m} " in str(exc) for m in values.missing):
                     problems.append(Problem(f"{key}={raw}: {exc}", step.name, step.line))
                 expanded[key] = raw
-        planned.append(PlannedStep(step, host, **expanded))
+        planned.append(PlannedStep(step, host, **expanded, candidates=candidates))
     return planned, problems

@@ -246,7 +246,7 @@ def test_list(write_runbook, run_cli) -> None:
     result = run_cli(str(write_runbook(BOOK)), "--list")
     rows = [line.split() for line in result.out.splitlines()]
     assert rows[0] == ["STEP", "HOST", "ARCH", "NEEDS", "FLAGS"]
-    assert rows[2][:4] == ["build", "(aarch64", "host)", "aarch64"]  # builder's arch is only known by probing
+    assert rows[2][:4] == ["build", "builder|web", "aarch64", "fetch"]  # builder's arch is known by probing
     assert rows[4] == ["switch", "web", "aarch64", "upload", "confirm"]
 
 

@@ -43,9 +43,9 @@ def test_step_line_is_the_fence_line_counting_front_matter() -> None:
 
 
 def test_unnamed_steps_get_positional_names() -> None:
-    rb = parse_runbook(doc("", block("sh {}"), block("sh {confirm}")))
+    rb = parse_runbook(doc("", block("sh {}"), block("sh {confirm}"), block("sh {on=local}")))
     assert [s.name for s in rb.steps] == ["step-1", "step-2"]
-    assert rb.steps[1].confirm is True
+    assert rb.steps[0].confirm is True
 
 
 def test_all_attributes() -> None:
