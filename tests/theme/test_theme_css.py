@@ -1,0 +1,123 @@
+"""style.css: colour tokens in light and dark meet WCAG AA, and every token used is defined."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from theme_site import STYLE_CSS
+
+CSS = STYLE_CSS.read_text(encoding="utf-8")
+
+# (text, background) pairs the theme actually puts together. Normal-size text needs 4.5:1.
+TEXT_PAIRS = [
+    ("fg", "bg"), ("fg-strong", "bg"), ("fg-soft", "bg"), ("muted", "bg"), ("accent", "bg"),
+    ("accent-strong", "bg"),
+    ("fg", "surface"), ("fg-strong", "surface"), ("fg-soft", "surface"), ("muted", "surface"),
+    ("accent", "surface"),
+    ("accent", "accent-bg"),  # tags, buttons, the step host
+    ("bg", "accent"),  # hovered tags and buttons, the current page number
+    ("bg", "fg-strong"),  # the skip link
+    ("code-fg", "code-bg"), ("badge-fg", "badge-bg"), ("mark-fg", "mark-bg"), ("fg-strong", "mark-bg"),
+]
+# Non-text contrast (WCAG 1.4.11) for the focus ring: 3:1 against the page.
+UI_PAIRS = [("focus", "bg"), ("focus", "surface")]
+
+
+def _block(source: str, start: int) -> str:
+    """The text between the brace at `start` and its matching close."""
+    depth = 0
+    for i in range(start, len(source)):
+        if source[i] == "{":
+            depth += 1
+        elif source[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return source[start + 1 : i]
+    raise AssertionError("unbalanced braces in style.css")
+
+
+def _tokens(block: str) -> dict[str, str]:
+    return dict(re.findall(r"--([\w-]+)\s*:\s*([^;]+);", block))
+
+
+def _root_tokens(source: str) -> dict[str, str]:
+    match = re.search(r"(?m)^:root\s*\{", source)
+    assert match, "no :root block"
+    return _tokens(_block(source, match.end() - 1))
+
+
+def _media_block(query: str) -> str:
+    match = re.search(r"@media\s*\(\s*" + query + r"\s*\)\s*\{", CSS)
+    assert match, f"no @media ({query})"
+    return _block(CSS, match.end() - 1)
+
+
+def _without_comments(text: str) -> str:
+    return re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+
+
+LIGHT = _root_tokens(_without_comments(CSS))
+DARK = {**LIGHT, **_tokens(_without_comments(_media_block(r"prefers-color-scheme:\s*dark")))}
+
+
+def luminance(color: str) -> float:
+    """Relative luminance of #rgb or #rrggbb (WCAG 2.x)."""
+    hexa = color.strip().lstrip("#")
+    if len(hexa) == 3:
+        hexa = "".join(c * 2 for c in hexa)
+    assert re.fullmatch(r"[0-9a-fA-F]{6}", hexa), f"not a hex colour: {color!r}"
+
+    def channel(byte: str) -> float:
+        c = int(byte, 16) / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(hexa[i : i + 2]) for i in (0, 2, 4))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_luminance_function_matches_known_values() -> None:
+    assert contrast("#000", "#fff") == pytest.approx(21.0)
+    assert contrast("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)
+    assert contrast("#123456", "#123456") == pytest.approx(1.0)
+
+
+def test_dark_scheme_overrides_the_colours() -> None:
+    assert "color-scheme: light dark" in CSS
+    changed = {name for name in LIGHT if DARK[name] != LIGHT[name]}
+    assert {"bg", "fg", "muted", "accent", "surface", "code-bg"} <= changed
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(("text", "background"), TEXT_PAIRS)
+def test_text_contrast_is_wcag_aa(scheme: str, text: str, background: str) -> None:
+    tokens = LIGHT if scheme == "light" else DARK
+    ratio = contrast(tokens[text], tokens[background])
+    assert ratio >= 4.5, f"{scheme}: --{text} on --{background} is {ratio:.2f}:1"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(("ui", "background"), UI_PAIRS)
+def test_focus_ring_is_visible(scheme: str, ui: str, background: str) -> None:
+    tokens = LIGHT if scheme == "light" else DARK
+    assert contrast(tokens[ui], tokens[background]) >= 3.0
+
+
+def test_every_custom_property_used_is_defined() -> None:
+    used = set(re.findall(r"var\(--([\w-]+)", CSS))
+    # --depth (contents entries) and --weight (tag cloud) are set inline by the templates, with fallbacks.
+    undefined = used - set(LIGHT) - {"depth", "weight"}
+    assert not undefined, f"used but never defined: {sorted(undefined)}"
+    assert set(DARK) == set(LIGHT), "the dark scheme may only override tokens the light scheme defines"
+
+
+def test_typography_uses_system_fonts_and_a_readable_measure() -> None:
+    assert "system-ui" in LIGHT["font-sans"] and "ui-monospace" in LIGHT["font-mono"]
+    measure = re.fullmatch(r"([\d.]+)rem", LIGHT["measure"])
+    assert measure and 36 <= float(measure.group(1)) <= 46, "about 65 characters a line"
+    assert re.search(r"body\s*\{[^}]*line-height:\s*1\.[5-7]", CSS)
