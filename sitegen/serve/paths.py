@@ -57,8 +57,13 @@ def resolve_request(root: Path, target: str) -> Resolved:
     '/' first so relative links in the page work. Anything that would leave `root` (through
     '..', encoded variants, backslashes, NUL or a symlink) is NOT_FOUND.
     """
-    split = urlsplit(target)
-    parts = _safe_parts(split.path)
+    if target.startswith("/"):
+        # origin-form, the usual request target; urlsplit would read '//x/y' as host 'x'
+        path, _, query = target.partition("#")[0].partition("?")
+    else:  # absolute-form (http://host/path), which proxies send
+        split = urlsplit(target)
+        path, query = split.path, split.query
+    parts = _safe_parts(path)
     if parts is None:
         return NOT_FOUND
     root = root.resolve()
@@ -70,12 +75,11 @@ def resolve_request(root: Path, target: str) -> Resolved:
     if real != root and root not in real.parents:
         return NOT_FOUND
     if real.is_dir():
-        if not split.path.endswith("/"):
+        if not path.endswith("/"):
             # Rebuilt from the checked segments, so '//host' can never become an open redirect.
-            query = f"?{split.query}" if split.query else ""
-            return Resolved(redirect="/" + "".join(quote(p) + "/" for p in parts) + query)
+            return Resolved(redirect="/" + "".join(quote(p) + "/" for p in parts) + (f"?{query}" if query else ""))
         index = real / "index.html"
         return Resolved(file=index) if index.is_file() else NOT_FOUND
-    if split.path.endswith("/") or not real.is_file():
+    if path.endswith("/") or not real.is_file():
         return NOT_FOUND
     return Resolved(file=real)

@@ -1,0 +1,166 @@
+"""The preview over plain HTTP: types, indexes, 404s, traversal, injection and the event stream."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.serve.conftest import Running, post_text, wait_until
+
+
+def get(running: Running, target: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", running.preview.port, timeout=10)
+    try:
+        conn.request(method, target)
+        res = conn.getresponse()
+        return res.status, {k.lower(): v for k, v in res.getheaders()}, res.read()
+    finally:
+        conn.close()
+
+
+def raw_status(running: Running, target: bytes) -> int:
+    """Send a request line byte for byte (http.client refuses NULs and backslashes)."""
+    with socket.create_connection(("127.0.0.1", running.preview.port), timeout=10) as sock:
+        sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    return int(data.split(b" ", 2)[1])
+
+
+@pytest.fixture
+def assets(site: Path) -> Path:
+    static = site / "static"
+    (static / "fonts").mkdir()
+    for name in ("app.js", "logo.svg", "cat.webp", "fonts/f.woff2", "data.json", "feed.xml", "blob.unknownext"):
+        (static / name).write_bytes(b"x")
+    return site
+
+
+@pytest.mark.parametrize(
+    ("target", "ctype"),
+    [
+        ("/", "text/html; charset=utf-8"),
+        ("/style.css", "text/css; charset=utf-8"),
+        ("/app.js", "text/javascript; charset=utf-8"),
+        ("/logo.svg", "image/svg+xml"),
+        ("/cat.webp", "image/webp"),
+        ("/fonts/f.woff2", "font/woff2"),
+        ("/data.json", "application/json"),
+        ("/feed.xml", "application/xml; charset=utf-8"),
+        ("/atom.xml", "application/xml; charset=utf-8"),
+        ("/blob.unknownext", "application/octet-stream"),
+    ],
+)
+def test_content_types(assets: Path, running: Running, target: str, ctype: str) -> None:
+    status, headers, _ = get(running, target)
+    assert (status, headers["content-type"]) == (200, ctype)
+    assert headers["cache-control"] == "no-store"
+
+
+def test_script_only_in_html_responses_never_in_built_files(running: Running) -> None:
+    _, _, page = get(running, "/blog/hello/")
+    assert page.count(b"<script data-sitegen>") == 1
+    assert page.index(b"<script data-sitegen>") < page.rindex(b"</body>")
+    _, _, css = get(running, "/style.css")
+    assert b"sitegen" not in css
+    built = list(running.preview.out_dir.rglob("*.html"))
+    assert built
+    assert not [p for p in built if b"data-sitegen" in p.read_bytes()]
+
+
+def test_directories_redirect_then_serve_index(running: Running) -> None:
+    status, headers, _ = get(running, "/blog")
+    assert (status, headers["location"]) == (301, "/blog/")
+    status, _, body = get(running, "/blog/")
+    assert status == 200 and b"Hello" in body
+
+
+def test_missing_page_gets_the_sites_404(running: Running) -> None:
+    status, headers, body = get(running, "/no/such/page/")
+    assert status == 404
+    assert headers["content-type"].startswith("text/html")
+    assert body == _with_script((running.preview.out_dir / "404.html").read_bytes(), body)
+    assert b"<script data-sitegen>" in body
+
+
+def _with_script(page: bytes, served: bytes) -> bytes:
+    start = served.index(b"<script data-sitegen>")
+    end = served.index(b"</script>", start) + len(b"</script>")
+    return page.replace(b"</body>", served[start:end] + b"</body>", 1)
+
+
+def test_head_has_no_body(running: Running) -> None:
+    status, headers, body = get(running, "/", method="HEAD")
+    assert status == 200 and int(headers["content-length"]) > 0 and body == b""
+
+
+@pytest.mark.parametrize(
+    "target",
+    [b"/../sitegen.toml", b"/%2e%2e/%2e%2e/sitegen.toml", b"/..%2f..%2fsitegen.toml", b"/..\\..\\sitegen.toml",
+     b"/%00", b"/index.html%00", b"/%252e%252e/sitegen.toml", b"/blog/..%5c..%5csitegen.toml"],
+)
+def test_requests_outside_the_site_are_404(running: Running, target: bytes) -> None:
+    assert raw_status(running, target) == 404
+
+
+def test_event_stream_greets_then_reports_builds(running: Running) -> None:
+    sock = socket.create_connection(("127.0.0.1", running.preview.port), timeout=10)
+    try:
+        sock.sendall(b"GET /__sitegen/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+        stream = sock.makefile("rb")
+        assert stream.readline().startswith(b"HTTP/1.1 200")
+        headers = {}
+        while (line := stream.readline()) != b"\r\n":
+            name, _, value = line.decode().partition(":")
+            headers[name.lower()] = value.strip()
+        assert headers["content-type"] == "text/event-stream"
+
+        def next_event() -> tuple[str, dict]:
+            kind, data = "", ""
+            while (line := stream.readline().decode()) != "\n":
+                if line.startswith("event: "):
+                    kind = line[7:].strip()
+                elif line.startswith("data: "):
+                    data = line[6:].strip()
+            return kind, (json.loads(data) if data else {})
+
+        assert next_event() == ("", {})  # the `retry:` hint
+        kind, hello = next_event()
+        assert kind == "hello" and hello["error"] is None
+        running.write("content/blog/hello.md", post_text("Changed for the stream."))
+        kind, event = next_event()
+        assert kind == "reload"
+        assert "/blog/hello/" in event["pages"] and event["gen"] == hello["gen"] + 1
+        running.write("content/blog/hello.md", "---\ntitle: [\n---\n")
+        kind, event = next_event()
+        assert kind == "error" and event["file"] == "content/blog/hello.md" and event["line"]
+        assert running.preview.hub.clients == 1
+    finally:
+        stream.close()
+        sock.close()
+    wait_until(lambda: running.preview.hub.clients == 0, what="the closed stream to be dropped")
+
+
+def test_only_inputs_trigger_builds(running: Running) -> None:
+    before = running.builds()
+    (running.site / "notes.txt").write_text("not an input")
+    (running.site / "content" / "blog" / ".hello.md.swp").write_text("vim swap")
+    (running.site / "content" / "blog" / "hello.md~").write_text("backup")
+    time.sleep(0.3)  # give the watcher time to (not) report them; no timing is asserted
+    assert running.builds() == before, [t.paths for t in running.preview.timings]
+    running.write("static/extra.css", "p { margin: 0 }")
+    wait_until(lambda: running.builds() > before, what="a build for a new static file")
+
+
+def test_new_top_folder_is_watched(running: Running) -> None:
+    (running.site / "templates").mkdir()
+    wait_until(lambda: any("templates" in str(p) for p in running.preview._tree.paths), what="templates watched")
+    base = running.preview._theme / "templates" / "post.html"
+    running.write("templates/post.html", base.read_text().replace("<article", "<article data-local", 1))
+    wait_until(lambda: b"data-local" in get(running, "/blog/hello/")[2], what="the site's template override")
