@@ -183,7 +183,11 @@ def _outputs(site: Site) -> list[Output]:
                     params=("term", tax.name, term))
 
     add("/404.html", "404.html", "404")
-    add("/sitemap.xml", "sitemap.xml", "sitemap", items=tuple(site.pages))
+    # The list pages are part of the sitemap's definition, so a new or vanished page of a list
+    # re-renders it (page fields are tracked as dependencies; URLs of lists are not fields).
+    list_kinds = ("home", "index", "terms", "term", "archives", "archive")
+    lists = tuple(o.url for o in out if o.kind in list_kinds)
+    add("/sitemap.xml", "sitemap.xml", "sitemap", items=tuple(site.pages), params=(lists,))
     add("/robots.txt", "robots.txt", "robots")
     return out
 

@@ -76,8 +76,7 @@ def context_for(output: Output, site: Site, res: Resolver, site_view: SiteView) 
         ctx["feed"] = _feed(output, site, res, items)
     elif kind == "sitemap":
         ctx["pages"] = items
-        list_kinds = ("home", "index", "terms", "term", "archives", "archive")
-        ctx["lists"] = [cfg.base_url + href(o.url) for o in site.outputs if o.kind in list_kinds]
+        ctx["lists"] = [cfg.base_url + href(url) for url in output.params[0]]
     return ctx
 
 
