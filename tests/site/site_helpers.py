@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from collections.abc import Mapping
@@ -50,6 +51,20 @@ class SiteDir:
         write_files(self.root, files)
         return self
 
+    def edit(self, rel: str, old: str, new: str) -> None:
+        """Replace text in a site file, making sure its mtime moves.
+
+        The engine (like make) trusts (mtime, size); a same-size edit within one tick of the
+        file system's clock would look unchanged, which no person typing can do but a test can.
+        """
+        path = self.root / rel
+        before = path.stat().st_mtime_ns
+        text = path.read_text("utf-8")
+        assert old in text, f"{old!r} not in {rel}"
+        path.write_text(text.replace(old, new), "utf-8")
+        if path.stat().st_mtime_ns == before:
+            os.utime(path, ns=(before + 1_000_000_000, before + 1_000_000_000))
+
     def remove(self, rel: str) -> None:
         (self.root / rel).unlink()
 
@@ -65,8 +80,11 @@ class SiteDir:
 
     def snapshot(self) -> dict[str, bytes]:
         """Every output file's bytes by relative path."""
-        return {p.relative_to(self.out).as_posix(): p.read_bytes()
-                for p in sorted(self.out.rglob("*")) if p.is_file()}
+        return self.snapshot_of(self.out)
+
+    @staticmethod
+    def snapshot_of(out: Path) -> dict[str, bytes]:
+        return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
     def mtimes(self) -> dict[str, int]:
         return {p.relative_to(self.out).as_posix(): p.stat().st_mtime_ns
