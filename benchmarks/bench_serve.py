@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Serve benchmark: from saving a post to the served page showing the change, in headless Chromium.
+
+Starts a preview in this process (so watcher and build stages can be timed on one clock), opens
+one post in headless Chromium, then repeatedly appends a new paragraph to that post's Markdown
+and measures from just before the write until the new text is in the page's DOM. Prints p50 and
+p95 of the whole, and of each stage: watcher (write → batch reported), queue, build, broadcast,
+and browser (event → fetch → body swapped).
+
+    python3 benchmarks/bench_serve.py                 # the wolfgirl corpus
+    python3 benchmarks/bench_serve.py --posts 10000   # the corpus scaled up to 10,000 posts
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from sitegen.serve import Preview  # noqa: E402
+
+CORPUS = REPO.parent / "shared" / "corpora" / "wolfgirl"
+CONFIG = REPO / "tests" / "ports" / "wolfgirl" / "sitegen.toml"
+CHROMIUM = "/usr/bin/chromium"
+_PUBLISHED = re.compile(r"^(published|date): *.*$", re.MULTILINE)
+
+# In-page: resolve with performance.now() once `marker` is in the body text. A MutationObserver
+# (not polling) so the measurement ends when the DOM changes, not at the next poll.
+WATCH_FOR = """marker => {
+  window.__benchDone = new Promise(resolve => {
+    const seen = () => document.body && document.body.innerText.includes(marker);
+    if (seen()) return resolve(performance.now());
+    const mo = new MutationObserver(() => { if (seen()) { mo.disconnect(); resolve(performance.now()); } });
+    mo.observe(document.documentElement, {childList: true, subtree: true, characterData: true});
+  });
+}"""
+
+
+def make_site(out: Path, posts: int) -> Path:
+    """The wolfgirl corpus, or `posts` posts made of renamed, redated copies of its posts."""
+    try:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from make_corpus import make  # the engine benchmark's generator, when present
+
+        return make(out, posts or None)
+    except ImportError:
+        pass
+    shutil.copytree(CORPUS / "content", out / "content")
+    shutil.copy(CONFIG, out / "sitegen.toml")
+    sources = [p for coll in ("blog", "cybersec") for p in sorted((CORPUS / "content" / coll).glob("*.md"))]
+    for i in range(max(0, posts - len(sources))):
+        src = sources[i % len(sources)]
+        name = f"{2000 + i // 400 % 26:04d}-{1 + i // 28 % 12:02d}-{1 + i % 28:02d}-gen-{i:05d}-{src.stem[:40]}.md"
+        text = src.read_text("utf-8")
+        if _PUBLISHED.search(text):
+            text = _PUBLISHED.sub(f"published: {1_500_000_000 + i * 3600}", text, count=1)
+        (out / "content" / src.parent.name / name).write_text(text, "utf-8")
+    return out
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--posts", type=int, default=0, help="scale the corpus to this many posts (0: as is)")
+    parser.add_argument("--edits", type=int, default=30, help="measured edits (default 30)")
+    parser.add_argument("--warmup", type=int, default=3, help="edits not counted (default 3)")
+    parser.add_argument("--post", default="blog/2024-10-05-New-Blog-Styling.md", help="content/ path of the post")
+    parser.add_argument("--keep", type=Path, help="build in this directory and keep it")
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    tmp = args.keep or Path(tempfile.mkdtemp(prefix="bench-serve-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    try:
+        site = tmp / "site"
+        if not site.exists():
+            make_site(site, args.posts)
+        n_posts = sum(1 for _ in (site / "content").rglob("*.md"))
+        # perf_counter() + epoch = wall clock, the clock Chromium's timeOrigin uses
+        epoch = time.time() - time.perf_counter()
+        log = io.StringIO()
+        preview = Preview(site, cache_dir=tmp / "cache", port=0, log=log)
+        started = time.perf_counter()
+        preview.start()
+        first = time.perf_counter() - started
+        stop = threading.Event()
+        loop = threading.Thread(target=preview.run, args=(stop,), daemon=True)
+        loop.start()
+        assert preview.builder.site is not None
+        record = preview.builder.site.pages[args.post]
+        url = preview.url + record.path_url
+        source = site / "content" / args.post
+        original = source.read_text("utf-8")
+        print(f"{n_posts} posts; first build {first:.2f} s; page {record.path_url}")
+
+        rows: list[dict[str, float]] = []
+        reloads = 0
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM,
+                                         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = browser.new_page()
+            page.goto(url)
+            page.wait_for_function("window.__sitegen && window.__sitegen.connected")
+            for i in range(args.warmup + args.edits):
+                marker = f"bench edit {i} {time.time_ns()}"
+                page.evaluate(WATCH_FOR, marker)
+                count = len(preview.timings)
+                t0 = time.perf_counter()
+                source.write_text(original + f"\n\n{marker}\n", "utf-8")
+                try:
+                    page.evaluate("window.__benchDone")
+                except Exception:  # the client fell back to a full reload: the promise went with the page
+                    reloads += 1
+                    page.wait_for_function("m => document.body.innerText.includes(m)", arg=marker)
+                t1 = time.perf_counter()
+                done = next(t for t in preview.timings[count:] if t.report is not None and str(source) in t.paths)
+                if i < args.warmup:
+                    continue
+                assert done.report is not None
+                client = page.evaluate("[performance.timeOrigin, window.__sitegen.timing]")
+                origin, swap = client[0], client[1] or {}
+                received = (origin + swap.get("received", 0)) / 1000 - epoch
+                applied = (origin + swap.get("applied", 0)) / 1000 - epoch
+                rows.append({
+                    "total": t1 - t0,
+                    "watcher": done.seen - t0,
+                    "queue": done.started - done.seen,
+                    "build": done.built - done.started,
+                    "broadcast": done.sent - done.built,
+                    "browser": t1 - done.sent,
+                    "sse": received - done.sent,
+                    "fetch+swap": applied - received,
+                    "observed": t1 - applied,
+                    "rendered": len(done.report.rendered),
+                    "written": len(done.report.written),
+                })
+                time.sleep(0.05)  # let the tab settle; not part of any figure
+            browser.close()
+        source.write_text(original, "utf-8")
+        stop.set()
+        loop.join(timeout=10)
+        preview.close()
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    print(f"{len(rows)} edits (+{args.warmup} warm-up), {reloads} fell back to a full reload; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"{'stage':<10} {'p50 ms':>8} {'p95 ms':>8}")
+    for stage in ("total", "watcher", "queue", "build", "broadcast", "browser", "sse", "fetch+swap", "observed"):
+        values = [r[stage] * 1000 for r in rows]
+        print(f"{stage:<10} {pct(values, 50):8.1f} {pct(values, 95):8.1f}")
+    rendered = sorted({int(r["rendered"]) for r in rows})
+    written = sorted({int(r["written"]) for r in rows})
+    print(f"per edit: rendered {rendered} outputs, wrote {written} files")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
