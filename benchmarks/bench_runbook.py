@@ -22,15 +22,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sitegen.runbook.executor import Executor, RunOptions  # noqa: E402
-from sitegen.runbook.jobs import Job  # noqa: E402
-from sitegen.runbook.model import LOCAL, Host  # noqa: E402
-from sitegen.runbook.parse import parse_runbook  # noqa: E402
-from sitegen.runbook.plan import Values, bind, select_steps  # noqa: E402
-from sitegen.runbook.records import Recorder  # noqa: E402
-from sitegen.runbook.runners import LocalRunner  # noqa: E402
-from sitegen.runbook.ssh import SSHRunner, control_dir  # noqa: E402
-from sitegen.runbook.testing import LoopbackSSHD  # noqa: E402
+from sitegen.runbook.executor import Executor, RunOptions
+from sitegen.runbook.jobs import Job
+from sitegen.runbook.model import LOCAL, Host
+from sitegen.runbook.parse import parse_runbook
+from sitegen.runbook.plan import Values, bind, select_steps
+from sitegen.runbook.records import Recorder
+from sitegen.runbook.runners import LocalRunner
+from sitegen.runbook.ssh import SSHRunner, control_dir
+from sitegen.runbook.testing import LoopbackSSHD
 
 
 def ms(seconds: float) -> str:

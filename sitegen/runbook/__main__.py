@@ -19,6 +19,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SitegenError as exc:
         print(f"sitegen: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # `sitegen run ... --json | head` closed the pipe: not an error worth a traceback.
+        sys.stderr.close()
+        return 1
 
 
 if __name__ == "__main__":

@@ -287,3 +287,22 @@ def test_timeout_and_lost_connection_exit_codes(write_runbook, fakes) -> None:
     code = Executor(rb, plan, {LOCAL: fakes[LOCAL]}, Values(), {}, emit=events.append).run()
     assert code == 255 and fakes[LOCAL].ran() == ["a"]
     assert events[-2]["status"] == "lost" and "lost during the step" in events[-2]["message"]
+
+
+def test_missing_values_are_asked_for_on_a_terminal(write_runbook, run_cli, fakes, env, monkeypatch) -> None:
+    from sitegen.runbook import cli
+
+    asked: list[tuple[str, bool]] = []
+
+    def prompt(name: str, secret: bool) -> str:
+        asked.append((name, secret))
+        return "typed-secret" if secret else "typed"
+
+    monkeypatch.setattr(cli, "_terminal_prompt", prompt)
+    env.pop("DEPLOY_TOKEN")
+    text = BOOK.replace("vars: {SITE_DIR: /srv/www}", "vars: {SITE_DIR: null}")
+    result = run_cli(str(write_runbook(text)), "--yes", environ=env, interactive=True,
+                     runner_factory=factory(fakes))
+    assert result.code == 0, result
+    assert asked == [("SITE_DIR", False), ("DEPLOY_TOKEN", True)]
+    assert fakes["web"].jobs[0].cwd == "typed" and fakes["web"].jobs[0].env["DEPLOY_TOKEN"] == "typed-secret"

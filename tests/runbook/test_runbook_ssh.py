@@ -124,7 +124,9 @@ def test_unreachable_host_and_missing_tools_are_listed_together(sshd, write_runb
 
 def test_host_override_from_the_command_line(sshd, write_runbook, run_cli, env) -> None:
     text = remote_book(sshd, "```sh {#a on=web}\necho overridden\n```\n").replace(sshd.destination, "nowhere.invalid")
-    result = run_cli(str(write_runbook(text)), "--host", f"web={sshd.destination}", environ=env)
+    env.pop("SITEGEN_SSH_CONFIG")
+    result = run_cli(str(write_runbook(text)), "--host", f"web={sshd.destination}",
+                     "--ssh-config", str(sshd.ssh_config), environ=env)
     assert result.code == 0 and "[a@web] overridden" in result.out
 
 
