@@ -11,7 +11,9 @@ from sitegen.runbook import cli
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="sitegen run")
+    parser = argparse.ArgumentParser(
+        prog="sitegen run", description="Run the steps of a Markdown runbook, locally and on SSH hosts."
+    )
     cli.configure(parser)
     args = parser.parse_args(argv)
     try:

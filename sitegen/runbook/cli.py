@@ -41,7 +41,6 @@ EXIT_INTERRUPTED = 130
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add `sitegen run`'s arguments to an argparse (sub)parser."""
-    parser.description = "Run the steps of a Markdown runbook, locally and on SSH hosts."
     parser.add_argument("run_file", metavar="FILE", help="the runbook (a Markdown file)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--list", dest="run_list", action="store_true",
