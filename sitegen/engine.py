@@ -334,8 +334,9 @@ class Builder:
                 continue
             todo.append((key, data))
         for key, record, html in self._load_pages(config, todo):
-            self._bodies.put(record.body_key, html)
-            self._body_cache[record.body_key] = html
+            if html is not None:  # None: a worker process stored the body itself
+                self._bodies.put(record.body_key, html)
+                self._body_cache[record.body_key] = html
             records[key] = record
             changed.add(key)
             report.parsed.append(key)
@@ -344,17 +345,32 @@ class Builder:
             changed.add(key)
         return changed
 
-    def _load_pages(self, config: SiteConfig, todo: list[tuple[str, bytes]]) -> list[tuple[str, PageRecord, str]]:
+    def _load_pages(
+        self, config: SiteConfig, todo: list[tuple[str, bytes]]
+    ) -> list[tuple[str, PageRecord, str | None]]:
         """Parse and render pages; many at once are spread over the CPU cores."""
         self._get_renderer()  # import and set up before forking, so workers inherit it
         workers = self.jobs
         # fork() is only safe without other threads (serve has some), and pays off past a few dozen pages.
         if len(todo) < PARALLEL_THRESHOLD or workers < 2 or threading.active_count() > 1:
             return [self._load_page(config, key, data) for key, data in todo]
-        results = _in_workers(lambda chunk: [self._load_page(config, k, d) for k, d in chunk],
-                              [todo[i::workers] for i in range(workers)])
+        self._bodies.flush()
+        chunks = [todo[i::workers] for i in range(workers)]
+        results = _in_workers(lambda chunk: self._load_and_store(config, chunk), chunks)
         done = {key: (record, html) for part in results for key, record, html in part}
         return [(key, *done[key]) for key, _ in todo]
+
+    def _load_and_store(
+        self, config: SiteConfig, chunk: list[tuple[str, bytes]]
+    ) -> list[tuple[str, PageRecord, str | None]]:
+        """Worker side: bodies go straight into the cache, so only small records travel back."""
+        done = []
+        for key, data in chunk:
+            key, record, html = self._load_page(config, key, data)
+            self._bodies.put(record.body_key, html)
+            done.append((key, record, None))
+        self._bodies.flush()
+        return done
 
     def _collection_for(self, config: SiteConfig, key: str) -> Any:
         name = key.split("/", 1)[0] if "/" in key else "pages"

@@ -54,12 +54,15 @@ class BodyStore:
     def __init__(self, cache_dir: Path) -> None:
         self.path = cache_dir / "bodies.sqlite"
         self._db: sqlite3.Connection | None = None
+        self._pid = 0
         self._pending: dict[str, str] = {}
 
     def _conn(self) -> sqlite3.Connection:
-        if self._db is None:
+        # A connection must not cross fork(): a forked build worker opens its own.
+        if self._db is None or self._pid != os.getpid():
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, check_same_thread=False)
+            self._pid = os.getpid()
+            self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
             # A cache: losing the last writes to a crash only costs a re-render, so skip fsync.
             self._db.execute("PRAGMA synchronous=OFF")
