@@ -111,6 +111,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SitegenError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        # An unwritable output folder, a full disk: the user's environment, not a bug.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     return 2
