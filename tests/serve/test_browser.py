@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.serve.conftest import Running, open_live, post_text, wait_until
+from serve_support import Running, open_live, post_text, wait_until
 
 POST_URL = "/blog/hello/"
 HAS_TEXT = "text => document.body && document.body.innerText.includes(text)"

@@ -11,8 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-from tests.serve.conftest import make_site
+from serve_support import make_site
 
 ROOT = Path(__file__).resolve().parents[2]
 

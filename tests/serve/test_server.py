@@ -9,8 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from tests.serve.conftest import Running, post_text, wait_until
+from serve_support import Running, post_text, wait_until
 
 
 def get(running: Running, target: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
