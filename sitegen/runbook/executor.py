@@ -86,6 +86,7 @@ class Executor:
         self.redact = Redactor(values.secrets.values())
         self._emit = emit
         self._record = record
+        self._own_cancel = cancel is None
         self.cancel = cancel or Cancel()
 
     def send(self, event: Event, *, record: bool = False) -> None:
@@ -101,6 +102,8 @@ class Executor:
             return self._run()
         finally:
             self._restore_signals(previous)
+            if self._own_cancel:
+                self.cancel.close()
 
     def _install_signals(self) -> dict[int, Any]:
         if threading.current_thread() is not threading.main_thread():
