@@ -194,3 +194,12 @@ def test_runner_reports_a_failed_connection(sshd) -> None:
 ])
 def test_split_destination(dest: str, expected: tuple[str, str | None]) -> None:
     assert split_destination(dest) == expected
+
+
+def test_remote_timeout_stops_the_step(sshd, write_runbook, run_cli, env, tmp_path) -> None:
+    pid_file = tmp_path / "remote" / "pid"
+    body = f"```sh {{#slow on=web timeout=1s}}\necho $$ > {pid_file}\nsleep 60\n```\n"
+    result = run_cli(str(write_runbook(remote_book(sshd, body))), environ=env)
+    assert result.code == 124
+    assert "slow@web: timeout: timed out after 1s" in result.out
+    assert wait_gone(int(pid_file.read_text()))
