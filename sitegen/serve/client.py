@@ -159,27 +159,32 @@ CLIENT_JS = """\
     return true;
   }
   function runsScripts(body) { return body.querySelector("script:not([data-sitegen])") !== null; }
-  var busy = false, again = false;
-  function refresh(started) {
-    if (busy) { again = true; return; }
+  // Content for a newer build must never be replaced by a slower response for an older one.
+  var shownGen = gen, busy = false, again = null;
+  function show(text, forGen, started, fetched) {
+    if (forGen < shownGen) return;
+    shownGen = forGen;
+    var doc = new DOMParser().parseFromString(text, "text/html");
+    if (runsScripts(doc.body) || runsScripts(document.body) || !syncHead(doc.head)) {
+      reload();
+      return;
+    }
+    var x = scrollX, y = scrollY;
+    document.body.replaceWith(document.adoptNode(doc.body));
+    scrollTo(x, y);
+    me.refreshes++;
+    me.timing = {received: started, fetched: fetched, applied: performance.now()};
+  }
+  function refresh(forGen, started) {
+    if (busy) { again = again === null ? forGen : Math.max(again, forGen); return; }
     busy = true;
-    again = false;
     fetch(location.href, {cache: "no-store", credentials: "same-origin"}).then(function (res) {
       return res.text();
     }).then(function (text) {
-      var doc = new DOMParser().parseFromString(text, "text/html");
-      if (runsScripts(doc.body) || runsScripts(document.body) || !syncHead(doc.head)) {
-        reload();
-        return;
-      }
-      var x = scrollX, y = scrollY;
-      document.body.replaceWith(document.adoptNode(doc.body));
-      scrollTo(x, y);
-      me.refreshes++;
-      me.timing = {received: started, applied: performance.now()};
+      show(text, forGen, started, performance.now());
     }).catch(reload).then(function () {
       busy = false;
-      if (again) refresh(performance.now());
+      if (again !== null) { var next = again; again = null; refresh(next, performance.now()); }
     });
   }
 
@@ -192,14 +197,22 @@ CLIENT_JS = """\
     me.gen = ev.gen;
     if (ev.all || ev.assets.length) { reload(); return; }
     if (ev.css.length) swapCss(ev.css);
+    var mine = ev.pages.filter(samePage)[0];
+    // the server sends small pages along with the event, which saves a round trip
+    if (mine && ev.html && typeof ev.html[mine] === "string") show(ev.html[mine], ev.gen, now, now);
     // a 404 page may be the page that was just created
-    if (ev.pages.some(samePage) || (status === 404 && ev.pages.length)) refresh(now);
+    else if (mine || (status === 404 && ev.pages.length)) refresh(ev.gen, now);
   }
   function handle(type, data) {
     if (type === "hello") {
       me.connected = true;
       if (data.error) showError(data.error); else hideError();
-      if (data.gen !== me.gen) { me.gen = data.gen; refresh(performance.now()); }
+      if (data.gen !== me.gen) {
+        // missed builds, or a restarted server counting from 0 again: whatever it serves now is newer
+        me.gen = data.gen;
+        shownGen = -1;
+        refresh(data.gen, performance.now());
+      }
     } else if (type === "reload") onReload(data);
     else if (type === "error") showError(data);
     else if (type === "ok") hideError();

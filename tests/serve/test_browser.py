@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from serve_support import Running, open_live, post_text, wait_until
 
 POST_URL = "/blog/hello/"
@@ -11,7 +12,12 @@ HAS_TEXT = "text => document.body && document.body.innerText.includes(text)"
 TIMEOUT = 15_000
 
 
-def test_content_edit_appears_without_reload_and_keeps_scroll(running: Running, context: Any) -> None:
+@pytest.mark.parametrize("push", [True, False], ids=["page-sent-with-event", "page-fetched"])
+def test_content_edit_appears_without_reload_and_keeps_scroll(
+    running: Running, context: Any, monkeypatch: pytest.MonkeyPatch, push: bool
+) -> None:
+    if not push:
+        monkeypatch.setattr("sitegen.serve.app.PUSH_PAGES", 0)
     page = open_live(context, running.url + POST_URL)
     assert "First version of the post." in page.inner_text("body")
     page.evaluate("window.__unchanged = true; window.scrollTo(0, 600)")
