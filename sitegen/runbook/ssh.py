@@ -41,7 +41,7 @@ WRAPPER = r"""__sg() {
   d=$(mktemp -d "${TMPDIR:-/tmp}/sitegen.XXXXXXXX") || return 97
   trap 'rm -rf -- "$d"' EXIT
   head -c "$n_script" > "$d/step" || return 97
-  head -c "$n_data" > "$d/data" || return 97
+  if [ "$n_data" -gt 0 ]; then head -c "$n_data" > "$d/data" || return 97; else : > "$d/data"; fi
   eval "$env_text"
   export SITEGEN_DATA="$d/data"
   case $__sg_cwd in "~") __sg_cwd=$HOME ;; "~/"*) __sg_cwd=$HOME/${__sg_cwd#"~/"} ;; esac
