@@ -285,6 +285,8 @@ class Preview:
         return {**event, "html": html}
 
     def _failed(self, timing: Timing, path: str | None, line: int | None, message: str) -> None:
+        if path is not None:
+            path = _rel(path, self.site_dir)
         self.hub.failed(path, line, message)
         timing.sent = time.perf_counter()
         where = f"{path}:{line}" if path and line else (path or "")
