@@ -124,9 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _build(args: argparse.Namespace) -> int:
     from sitegen.engine import Builder
 
-    builder = Builder(args.site_dir, args.out, drafts=args.drafts, cache_dir=args.cache_dir, base_url=args.base_url)
-    if args.clean:
-        builder.state = {}
+    builder = Builder(
+        args.site_dir, args.out, drafts=args.drafts, cache_dir=args.cache_dir, base_url=args.base_url, clean=args.clean
+    )
     report = builder.build()
     if args.verbose:
         for url, reason in report.rendered:

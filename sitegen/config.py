@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sitegen.errors import ConfigError
+from sitegen.errors import ConfigError, SitegenError
 
 CONFIG_NAME = "sitegen.toml"
 
@@ -109,6 +109,46 @@ class SiteConfig:
         return None
 
 
+TOP_KEYS = frozenset({
+    "title", "base_url", "author", "description", "language", "timezone", "theme", "summary_length",
+    "collections", "taxonomies", "menu", "home", "feeds", "markdown", "check", "extra",
+})
+TABLE_KEYS = {
+    "collections.*": frozenset({
+        "title", "permalink", "url", "dated", "listed", "paginate", "feed", "archives", "template", "index_template",
+    }),
+    "taxonomies.*": frozenset({"title", "permalink", "url", "feed", "paginate"}),
+    "home": frozenset({"collections", "paginate"}),
+    "feeds": frozenset({"filename", "limit"}),
+    "markdown": frozenset({"highlight_light", "highlight_dark"}),
+    "check": frozenset({"external_pages"}),
+}
+_PLACEHOLDERS = {"slug": "x", "stem": "x", "collection": "x", "year": "2000", "month": "01", "day": "01"}
+
+
+def _check_keys(table: dict[str, Any], allowed: frozenset[str], where: str, path: Path) -> None:
+    """Unknown keys are mistakes ([feed] for [feeds]); own values belong in [extra]."""
+    import difflib
+
+    for key in table:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f" (did you mean `{close[0]}`?)" if close else " (put your own values under [extra])"
+            raise ConfigError(f"unknown setting `{where}{key}`{hint}", path, _key_line(path, key))
+
+
+def _key_line(path: Path, key: str) -> int | None:
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except OSError:
+        return None
+    for i, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if stripped.startswith((key, f'"{key}"', f"[{key}", f"[[{key}")):
+            return i
+    return None
+
+
 def _table(data: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, dict):
@@ -132,12 +172,14 @@ def _check_url_path(value: str, path: Path, what: str) -> str:
 
 def _collection(name: str, raw: dict[str, Any], path: Path) -> CollectionConfig:
     where = f"collections.{name}."
+    _check_keys(raw, TABLE_KEYS["collections.*"], where, path)
     is_pages = name == "pages"
     default_perm = "/{slug}/" if is_pages else f"/{name}/{{slug}}/"
     permalink = _check_url_path(_get(raw, "permalink", str, default_perm, path, where), path, where + "permalink")
     url = _check_url_path(_get(raw, "url", str, f"/{name}/", path, where), path, where + "url")
     if not url.endswith("/"):
         url += "/"
+    _check_pattern(permalink, _PLACEHOLDERS, where + "permalink", path)
     return CollectionConfig(
         name=name,
         title=_get(raw, "title", str, name.replace("-", " ").title(), path, where),
@@ -155,16 +197,35 @@ def _collection(name: str, raw: dict[str, Any], path: Path) -> CollectionConfig:
 
 def _taxonomy(name: str, raw: dict[str, Any], path: Path) -> TaxonomyConfig:
     where = f"taxonomies.{name}."
+    _check_keys(raw, TABLE_KEYS["taxonomies.*"], where, path)
+    permalink = _check_url_path(
+        _get(raw, "permalink", str, f"/{name}/{{slug}}/", path, where), path, where + "permalink"
+    )
+    # A term page is a folder: its feed and later pages live below it.
+    if not permalink.endswith("/"):
+        raise ConfigError(f"{where}permalink must end with '/': {permalink!r}", path, _key_line(path, "permalink"))
+    _check_pattern(permalink, {"slug": "x", "name": "x"}, where + "permalink", path)
+    url = _check_url_path(_get(raw, "url", str, f"/{name}/", path, where), path, where + "url")
     return TaxonomyConfig(
         name=name,
         title=_get(raw, "title", str, name.replace("-", " ").title(), path, where),
-        permalink=_check_url_path(
-            _get(raw, "permalink", str, f"/{name}/{{slug}}/", path, where), path, where + "permalink"
-        ),
-        url=_check_url_path(_get(raw, "url", str, f"/{name}/", path, where), path, where + "url"),
+        permalink=permalink,
+        url=url if url.endswith("/") else url + "/",
         feed=_get(raw, "feed", bool, True, path, where),
         paginate=_get(raw, "paginate", int, 0, path, where),
     )
+
+
+def _check_pattern(pattern: str, values: dict[str, str], what: str, path: Path) -> None:
+    from sitegen.urls import expand, output_file
+
+    try:
+        output_file(expand(pattern, values))
+    except SitegenError as exc:
+        raise ConfigError(f"{what}: {exc.message}", path, _key_line(path, "permalink")) from None
+    except ValueError as exc:
+        raise ConfigError(f"{what} would write outside the output directory: {exc}", path,
+                          _key_line(path, "permalink")) from None
 
 
 def discover_collections(content_dir: Path) -> list[str]:
@@ -195,6 +256,7 @@ def load_config(site_dir: Path) -> SiteConfig:
 
 
 def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: str = "") -> SiteConfig:
+    _check_keys(data, TOP_KEYS, "", path)
     title = _get(data, "title", str, "", path, "")
     if not title:
         raise ConfigError("`title` is required", path)
@@ -244,6 +306,11 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
     feeds = _table(data, "feeds", path)
     markdown = _table(data, "markdown", path)
     check = _table(data, "check", path)
+    for name, table in (("home", home), ("feeds", feeds), ("markdown", markdown), ("check", check)):
+        _check_keys(table, TABLE_KEYS[name], f"{name}.", path)
+    external = _get(check, "external_pages", list, [], path, "check.")
+    if not all(isinstance(p, str) and p.startswith("/") for p in external):
+        raise ConfigError("check.external_pages must be a list of URL paths like \"/art/\"", path)
     home_collections = tuple(_get(home, "collections", list, [], path, "home."))
     for name in home_collections:
         if not any(c.name == name for c in collections):
@@ -270,7 +337,7 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
         summary_length=_get(data, "summary_length", int, 200, path, ""),
         highlight_light=_get(markdown, "highlight_light", str, "default", path, "markdown."),
         highlight_dark=_get(markdown, "highlight_dark", str, "monokai", path, "markdown."),
-        check_external_pages=tuple(_get(check, "external_pages", list, [], path, "check.")),
+        check_external_pages=tuple(external),
         extra=_table(data, "extra", path),
         digest=digest,
     )

@@ -202,7 +202,7 @@ def parse_page(
     record = PageRecord(
         key=key,
         collection=coll.name,
-        title=title or stem,
+        title=title or fm.strip_date_prefix(stem),
         slug=slug,
         path_url=path_url,
         date=date,

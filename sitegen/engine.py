@@ -25,7 +25,7 @@ from typing import Any
 from sitegen import __version__
 from sitegen.config import CONFIG_NAME, SiteConfig, load_config
 from sitegen.content import PageRecord, apply_rendered, parse_page, source_digest
-from sitegen.errors import ContentError, SitegenError
+from sitegen.errors import ContentError, SitegenError, TemplateError
 from sitegen.model import Output, Site, build_site
 from sitegen.store import BodyStore, cache_dir_for, default_cache_root, load_manifest, save_manifest
 from sitegen.views import RECORDER, Dep, Resolver, SiteView, describe, field_bits, pack, query_values, snapshot
@@ -106,6 +106,7 @@ class Builder:
         base_url: str | None = None,
         environ: Mapping[str, str] | None = None,
         jobs: int | None = None,
+        clean: bool = False,
     ) -> None:
         self.site_dir = Path(site_dir).resolve()
         self.out_dir = Path(out_dir).resolve() if out_dir else self.site_dir / "public"
@@ -116,6 +117,8 @@ class Builder:
             default_cache_root(env), self.site_dir, self.out_dir, drafts
         )
         self.state: dict[str, Any] | None = None
+        self.clean = clean
+        """Render everything once, ignoring what the cache says (outputs it no longer makes are still removed)."""
         if jobs is None:
             jobs = int(env.get("SITEGEN_JOBS", "0") or 0) or min(os.cpu_count() or 1, 4)
         self.jobs = max(1, jobs)
@@ -146,7 +149,10 @@ class Builder:
         from sitegen.theme import theme_dir
 
         theme = theme_dir(config)
-        content = {k: v for k, v in _walk(config.content_dir).items() if k.endswith(".md")}
+        # Folders starting with "_" are not collections (see discover_collections): skip them.
+        content = {
+            k: v for k, v in _walk(config.content_dir).items() if k.endswith(".md") and not k.startswith("_")
+        }
         return {
             "content": content,
             "theme_templates": _walk(theme / "templates"),
@@ -185,7 +191,7 @@ class Builder:
                 if path.is_dir() or (name not in scan[part] and not path.exists() and
                                      any(k.startswith(name + "/") for k in scan[part])):
                     return None  # a folder came or went: scan everything
-                if part == "content" and not name.endswith(".md"):
+                if part == "content" and (not name.endswith(".md") or name.startswith("_")):
                     break
                 st = _file_stat(path)
                 if st is None:
@@ -229,7 +235,8 @@ class Builder:
             self.state = load_manifest(self.cache_dir) or {}
         state = self.state
         self._identity = identity
-        full = state.get("identity") != identity
+        full = state.get("identity") != identity or self.clean
+        self.clean = False
         old_scan = state.get("scan", {})
         hinted = None if full or changed is None else self._rescan_hinted(config, old_scan, changed)
         scan = hinted if hinted is not None else self._scan(config)
@@ -656,6 +663,15 @@ class _RenderJob:
         self.resolver = Resolver(site, builder._load_body)
         self.site_view = SiteView(self.resolver, dt.datetime.now(site.config.tz))
 
+    def _layout_line(self, key: str) -> int | None:
+        from sitegen import frontmatter as fm
+
+        try:
+            text = (self.site.config.content_dir / key).read_text("utf-8")
+            return fm.key_line(fm.split(text, key), "layout")
+        except (OSError, UnicodeDecodeError, SitegenError):
+            return None
+
     def run(self, dirty: list[tuple[Output, tuple | None]]) -> list[tuple[str, tuple, bool]]:
         results = []
         for out, prev in dirty:
@@ -668,7 +684,12 @@ class _RenderJob:
                 deps: dict[str, int] = {}
             else:
                 ctx = self.context_for(out, self.site, self.resolver, self.site_view)
-                text = self.templates.render(out.template, ctx, out.url)
+                try:
+                    text = self.templates.render(out.template, ctx, out.url)
+                except TemplateError as exc:
+                    if exc.path is None and out.page:  # e.g. a `layout:` naming no template
+                        raise TemplateError(exc.message, f"content/{out.page}", self._layout_line(out.page)) from None
+                    raise
                 recorded = RECORDER.take() | {("?t", n) for n in self.templates.closure(out.template)}
                 deps = pack(recorded, self.bits)
             data = text.encode("utf-8")

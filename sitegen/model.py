@@ -135,11 +135,11 @@ def _outputs(site: Site) -> list[Output]:
     cfg = site.config
     out: list[Output] = []
 
-    def add(url: str, template: str, kind: str, **kw: object) -> None:
+    def add(url: str, template: str, kind: str, blame: str | None = None, **kw: object) -> None:
         try:
             path = output_file(url)
         except ValueError as exc:
-            page = kw.get("page")
+            page = kw.get("page") or blame
             raise ContentError(f"refusing to write outside the output directory: {exc}",
                                f"content/{page}" if page else "sitegen.toml") from None
         out.append(Output(path=path, url=url, template=template, kind=kind, **kw))  # type: ignore[arg-type]
@@ -176,7 +176,8 @@ def _outputs(site: Site) -> list[Output]:
         for term, keys in terms.items():
             base = site.term_urls[(tax.name, term)]
             for paging, chunk in _paginate(keys, tax.paginate, base):
-                add(paging.urls[paging.number - 1], "term.html", "term", items=chunk,
+                # A term that cannot be a URL segment is the fault of the post that uses it.
+                add(paging.urls[paging.number - 1], "term.html", "term", blame=keys[-1], items=chunk,
                     params=(tax.name, term, paging.number, paging.urls))
             if tax.feed:
                 add(site.feed_url(base), "atom.xml", "feed", items=_feed_items(site, keys),
@@ -187,7 +188,9 @@ def _outputs(site: Site) -> list[Output]:
     # re-renders it (page fields are tracked as dependencies; URLs of lists are not fields).
     list_kinds = ("home", "index", "terms", "term", "archives", "archive")
     lists = tuple(o.url for o in out if o.kind in list_kinds)
-    add("/sitemap.xml", "sitemap.xml", "sitemap", items=tuple(site.pages), params=(lists,))
+    # Collection order, not dict order: the sitemap must not depend on which pages a cache held.
+    in_order = tuple(k for keys in site.collections.values() for k in keys)
+    add("/sitemap.xml", "sitemap.xml", "sitemap", items=in_order, params=(lists,))
     add("/robots.txt", "robots.txt", "robots")
     return out
 

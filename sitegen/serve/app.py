@@ -118,7 +118,9 @@ class Preview:
         self.log = log if log is not None else sys.stderr
         self.out_dir, builder_cache = preview_dirs(self.site_dir, out_dir, cache_dir, drafts, f"{host}:{port}", env)
         self.out_dir = self.out_dir.resolve()
-        self.hub = Hub()
+        # Generations count on from the clock, so a tab that reconnects to a restarted preview
+        # sees a different one and refreshes, rather than matching a count that began at 0 again.
+        self.hub = Hub(first_gen=time.time_ns() // 1_000_000)
         try:
             self.server = PreviewServer((host, port), self.out_dir, self.hub, heartbeat=heartbeat,
                                         log_requests=verbose)

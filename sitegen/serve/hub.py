@@ -24,9 +24,9 @@ def format_event(kind: str, data: Any) -> bytes:
 class Hub:
     """The build state browsers see, and the queues of the browsers listening to it."""
 
-    def __init__(self, max_clients: int = 64) -> None:
+    def __init__(self, max_clients: int = 64, first_gen: int = 0) -> None:
         self.max_clients = max_clients
-        self.gen = 0
+        self.gen = first_gen
         """Build generation: bumped by every build that changed the output."""
         self.error: dict[str, Any] | None = None
         """{file, line, message} of the failing build, or None when the last build succeeded."""
