@@ -249,3 +249,32 @@ def test_check_lets_build_errors_propagate(make_site):
     site = make_site({"content/blog/a.md": "no front matter\n"})
     with pytest.raises(SitegenError, match="no front matter"):
         check(_args(site.root))
+
+
+def test_cli_check_exit_codes_and_output(make_site, capsys):
+    from sitegen.cli import main
+
+    site = make_site({
+        "content/blog/a.md": post("A", published="2024-01-02"),
+        "content/blog/d.md": post("D", "[x](/nope/)\n", published="2024-01-03", draft="true"),
+    })
+    assert main(["check", str(site.root)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].endswith("no problems")
+    assert main(["check", str(site.root), "--drafts", "--cache-dir", str(site.cache)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [
+        "content/blog/d.md:6: broken link '/nope/': no such page",
+        captured.out.splitlines()[-1],
+    ]
+    assert captured.out.splitlines()[-1].endswith("1 problem")
+    assert captured.err == ""
+
+
+def test_cli_check_reports_a_build_error_as_one_line(make_site, capsys):
+    from sitegen.cli import main
+
+    site = make_site({"content/blog/a.md": "---\ntitle: A\npublished: someday\n---\n"})
+    assert main(["check", str(site.root)]) == 1
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: content/blog/a.md:3: `published`: 'someday'")
