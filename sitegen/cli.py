@@ -111,6 +111,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SitegenError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # `sitegen run x.md --list | head` closed our stdout: not an error worth a traceback.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except OSError as exc:
         # An unwritable output folder, a full disk: the user's environment, not a bug.
         where = f"{exc.filename}: " if exc.filename else ""
