@@ -184,9 +184,11 @@ class Preview:
             if watcher is not None:
                 watcher.stop()
         self._save()
-        self.hub.close()
+        # Stop accepting first, then end the streams: a browser reconnecting in between must
+        # meet a closed port (it retries) rather than a refusal (EventSource gives up on those).
         if self._serving is not None:
             self.server.shutdown()
+        self.hub.close()
         self.server.server_close()
 
     def _save(self) -> None:

@@ -35,6 +35,10 @@ class Hub:
         self._closed = False
 
     @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
     def clients(self) -> int:
         with self._lock:
             return len(self._clients)

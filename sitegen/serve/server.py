@@ -170,7 +170,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         q = hub.subscribe()
         if q is None:
             self.close_connection = True
-            self._send(503, "text/plain; charset=utf-8", b"too many live-reload clients\n", False)
+            if not hub.closed:  # shutting down: no answer at all, so the browser retries
+                self._send(503, "text/plain; charset=utf-8", b"too many live-reload clients\n", False)
             return
         self.close_connection = True
         try:

@@ -28,7 +28,7 @@ def running(site: Path, tmp_path: Path) -> Iterator[Running]:
     log = io.StringIO()
     preview = Preview(site, cache_dir=tmp_path / "cache", port=0, heartbeat=0.5, log=log,
                       environ={"HOME": str(tmp_path)})
-    with Running(preview, log) as run:
+    with Running(preview) as run:
         yield run
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import threading
@@ -66,9 +65,9 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, what: str = 
 class Running:
     """A Preview whose rebuild loop runs in a thread, as `sitegen serve` runs it in the main one."""
 
-    def __init__(self, preview: Preview, log: io.StringIO) -> None:
+    def __init__(self, preview: Preview) -> None:
         self.preview = preview
-        self.log = log
+        self.log = preview.log
         self.url = preview.url
         self.site = preview.site_dir
         self._stop = threading.Event()

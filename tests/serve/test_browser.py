@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import socket
+from pathlib import Path
 from typing import Any
 
 import pytest
 from serve_support import Running, open_live, post_text, wait_until
+
+from sitegen.serve import Preview
 
 POST_URL = "/blog/hello/"
 HAS_TEXT = "text => document.body && document.body.innerText.includes(text)"
@@ -128,3 +133,20 @@ def test_closed_tab_is_cleaned_up_without_shared_worker(running: Running, browse
         first.wait_for_function(HAS_TEXT, arg="Direct stream still works.", timeout=TIMEOUT)
     finally:
         ctx.close()
+
+
+def test_tab_reconnects_to_a_restarted_preview_and_catches_up(site: Path, tmp_path: Path, context: Any) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    def preview() -> Preview:
+        return Preview(site, cache_dir=tmp_path / "cache", port=port, log=io.StringIO(), heartbeat=0.5)
+
+    with Running(preview()) as first:
+        page = open_live(context, first.url + POST_URL)
+    page.wait_for_function("!window.__sitegen.connected", timeout=TIMEOUT)
+    # edited while no server runs: the restarted one builds it, and the tab must notice
+    (site / "content" / "blog" / "hello.md").write_text(post_text("Written while the server was down."))
+    with Running(preview()):
+        page.wait_for_function(HAS_TEXT, arg="Written while the server was down.", timeout=TIMEOUT)
