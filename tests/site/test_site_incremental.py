@@ -292,3 +292,36 @@ def test_sitemap_order_does_not_depend_on_build_history(make_site):
         sitemaps.append(site.read("sitemap.xml"))
     # The same four posts, reached by two edit histories: one site, one sitemap.
     assert sitemaps[0] == sitemaps[1]
+
+
+def test_a_slug_change_moves_the_page_and_updates_links_to_it(drv, tmp_path):
+    drv.edit(FIRST_POST, "series: basics", "series: basics\nslug: premier")
+    report = drv.build()
+    assert "blog/first-post/index.html" in report.removed
+    assert not (drv.site.out / "blog" / "first-post").exists()
+    # Pages linking to it with a relative .md link now point at the new URL.
+    assert 'href="/blog/premier/"' in drv.site.read("about/index.html")
+    assert 'href="/blog/premier/#why"' in drv.site.read("blog/linking/index.html")
+    assert {"/about/", "/blog/linking/", "/blog/premier/"} <= rendered(report)
+    assert_matches_clean_build(drv, tmp_path)
+
+
+def test_renaming_a_file_is_a_removal_and_an_addition(drv, tmp_path):
+    old = drv.site.root / "content/blog/2023-12-24-winter.md"
+    text = old.read_text("utf-8")
+    drv.remove("content/blog/2023-12-24-winter.md")
+    drv.write("content/blog/2023-12-24-midwinter.md", text)
+    report = drv.build()
+    assert "blog/winter/index.html" in report.removed
+    assert "blog/midwinter/index.html" in report.written
+    assert 'href="/blog/midwinter/"' in drv.site.read("blog/first-post/index.html")
+    assert_matches_clean_build(drv, tmp_path)
+
+
+def test_a_date_change_moves_a_post_between_archive_years(drv, tmp_path):
+    drv.edit(FIRST_POST, "published: 2024-01-10T09:30:00+01:00", "published: 2023-06-01T09:30:00+02:00")
+    report = drv.build()
+    assert {"/blog/archives/", "/blog/archives/2023/", "/blog/archives/2024/"} <= rendered(report)
+    assert "/blog/first-post/" in drv.site.read("blog/archives/2023/index.html")
+    assert "/blog/first-post/" not in drv.site.read("blog/archives/2024/index.html")
+    assert_matches_clean_build(drv, tmp_path)
