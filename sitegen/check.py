@@ -13,6 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
+from urllib.parse import unquote
 
 from sitegen.engine import Builder
 from sitegen.errors import SitegenError
@@ -49,7 +50,7 @@ def check(args: argparse.Namespace, out: TextIO | None = None) -> int:
         builder = Builder(site_dir, work / "public", drafts=drafts, cache_dir=work / "cache")
         builder.build()
         site = _site_model(builder)
-        link_problems = [_link_problem(b, site, builder.site_dir) for b in _broken_links(builder)]
+        link_problems = _link_problems(_broken_links(builder), site)
         runbook_problems, runbooks = _runbook_problems(site)
         pages = len(list(html_files(builder.out_dir)))
     problems = link_problems + runbook_problems
@@ -77,34 +78,37 @@ def _broken_links(builder: Builder) -> list[Broken]:
     return check_links(builder.out_dir, config.base_url, config.check_external_pages)
 
 
-def _link_problem(broken: Broken, site: Site, site_dir: Path) -> Problem:
-    """Point at the content file when the link is in a page's body, else at the output file."""
-    message = f"broken link {broken.url!r}: {broken.reason}"
-    page_key = _page_for_output(site, broken.source_file)
-    if page_key is not None:
-        source = site.config.content_dir / page_key
-        line = _line_containing(source, broken.url)
-        if line is not None:
-            return Problem(f"content/{page_key}", line, message)
-    return Problem(f"(output) {broken.source_file}", broken.line, message + " (from a template)")
+def _link_problems(broken: list[Broken], site: Site) -> list[Problem]:
+    """Point at the line of the content file that has the link, else at the built page."""
+    outputs = {o.path: o for o in site.outputs}
+    seen: dict[tuple[str, str], int] = {}
+    problems = []
+    for link in broken:
+        message = f"broken link {link.url!r}: {link.reason}"
+        output = outputs.get(link.source_file)
+        if output is not None and output.page is not None:
+            # The n-th broken use of a URL on a page is taken to be its n-th mention in the source.
+            nth = seen[(link.source_file, link.url)] = seen.get((link.source_file, link.url), -1) + 1
+            lines = _lines_mentioning(site.config.content_dir / output.page, link.url)
+            if lines:
+                problems.append(Problem(f"content/{output.page}", lines[min(nth, len(lines) - 1)], message))
+                continue
+        template = f", which template {output.template} renders" if output is not None and output.template else ""
+        problems.append(Problem(link.source_file, link.line, f"{message} (in the built page{template})"))
+    return problems
 
 
-def _page_for_output(site: Site, rel: str) -> str | None:
-    for output in site.outputs:
-        if output.path == rel:
-            return output.page
-    return None
-
-
-def _line_containing(path: Path, needle: str) -> int | None:
+def _lines_mentioning(path: Path, url: str) -> list[int]:
+    """Lines of a Markdown file that write `url` as a link target (as written, or percent-decoded)."""
     try:
         text = path.read_text("utf-8", errors="replace")
     except OSError:
-        return None
-    for number, line in enumerate(text.splitlines(), 1):
-        if needle in line:
-            return number
-    return None
+        return []
+    forms = {url, unquote(url)}
+    targets = [form.format(u) for u in forms for form in ("]({}", "<{}>", '"{}"', "]: {}")]
+    lines = text.splitlines()
+    found = [n for n, line in enumerate(lines, 1) if any(t in line for t in targets)]
+    return found or [n for n, line in enumerate(lines, 1) if any(u in line for u in forms)]
 
 
 def _runbook_problems(site: Site) -> tuple[list[Problem], int]:

@@ -172,7 +172,19 @@ def test_check_blames_a_template_link_on_the_output_file(make_site, capsys):
     })
     assert check(_args(site.root)) == 1
     out = capsys.readouterr().out
-    assert "(output) 404.html:3: broken link '/lost/': no such page (from a template)" in out
+    assert "404.html:3: broken link '/lost/': no such page (in the built page, which template 404.html renders)" in out
+
+
+def test_check_finds_the_line_of_each_mention(make_site, capsys):
+    body = "Intro mentions /gone/ in prose.\n\n[first](/gone/)\n\n[second](/gone/) and [cafe](/café/)\n"
+    site = make_site({"content/blog/a.md": post("A", body, published="2024-01-02")})
+    assert check(_args(site.root)) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:3] == [
+        "content/blog/a.md:7: broken link '/gone/': no such page",
+        "content/blog/a.md:9: broken link '/gone/': no such page",
+        "content/blog/a.md:9: broken link '/caf%C3%A9/': no such page",
+    ]
 
 
 def test_check_skips_drafts_unless_asked(make_site, capsys):
