@@ -290,3 +290,13 @@ def test_cli_check_reports_a_build_error_as_one_line(make_site, capsys):
     captured = capsys.readouterr()
     lines = captured.err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: content/blog/a.md:3: `published`: 'someday'")
+
+
+def test_the_projects_own_site_checks_clean(capsys):
+    """The repository's docs site (content/ beside sitegen.toml) has no dangling link and no bad runbook."""
+    repo = Path(__file__).resolve().parents[2]
+    assert (repo / "sitegen.toml").is_file()
+    code = check(_args(repo))
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert " runbook" in out.splitlines()[-1]
