@@ -228,7 +228,13 @@ class Preview:
             self._tree.stop()
             self._tree = None
         if wanted:
-            self._tree = Watcher(wanted, recursive=True, step_ms=self.step_ms, debounce_ms=self.debounce_ms)
+            try:
+                self._tree = Watcher(wanted, recursive=True, step_ms=self.step_ms, debounce_ms=self.debounce_ms)
+            except SitegenError as exc:
+                if self._serving is None:
+                    raise  # at start: the preview would never update, so say so and stop
+                print(f"warning: {exc}", file=self.log, flush=True)
+                return True
             self._tree.start(self._on_change, self._on_fail)
         return True
 

@@ -208,7 +208,8 @@ CLIENT_JS = """\
       me.connected = true;
       if (data.error) showError(data.error); else hideError();
       if (data.gen !== me.gen) {
-        // missed builds, or a restarted server counting from 0 again: whatever it serves now is newer
+        // builds happened while this tab was not listening (it connected late, or the server
+        // restarted): whatever is served now is newer than what the tab shows
         me.gen = data.gen;
         shownGen = -1;
         refresh(data.gen, performance.now());

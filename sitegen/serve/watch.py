@@ -10,6 +10,8 @@ from pathlib import Path
 
 from watchfiles._rust_notify import RustNotify
 
+from sitegen.errors import SitegenError
+
 OnChange = Callable[[set[str], float], None]
 """Called with the changed paths and the perf_counter() time the batch was reported."""
 OnFail = Callable[[BaseException], None]
@@ -33,7 +35,14 @@ class Watcher:
         self.debounce_ms = debounce_ms
         # Same switch as watchfiles.watch(): polling for file systems without notifications.
         polling = os.environ.get("WATCHFILES_FORCE_POLLING", "").lower() not in ("", "0", "false", "no")
-        self._notify = RustNotify([str(p) for p in self.paths], False, polling, 300, recursive, True)
+        try:
+            self._notify = RustNotify([str(p) for p in self.paths], False, polling, 300, recursive, True)
+        except (OSError, RuntimeError) as exc:
+            # inotify has a per-user limit on watches that a big tree can exhaust
+            raise SitegenError(
+                f"cannot watch {', '.join(map(str, self.paths))}: {exc} (raise fs.inotify.max_user_watches, "
+                "or set WATCHFILES_FORCE_POLLING=1)"
+            ) from None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
