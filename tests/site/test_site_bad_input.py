@@ -187,3 +187,22 @@ def test_removing_the_broken_template_restores_the_theme(site, tmp_path):
     clean = tmp_path / "clean"
     Builder(site.root, clean / "out", cache_dir=clean / "cache").build()
     assert site.snapshot() == SiteDir.snapshot_of(clean / "out")
+
+
+@pytest.mark.xfail(strict=True, reason="bug: tags that differ only in case (or slug to the same URL) fail the "
+                   "build with 'the term page and the term page', naming neither tag nor file "
+                   "(model.py _check_unique/_describe)")
+def test_tags_differing_only_in_case_merge_or_name_both_spellings(site):
+    site.write({
+        A: "---\ntitle: A\npublished: 2024-01-01\ntags: [Rust]\n---\nx\n",
+        "content/blog/b.md": "---\ntitle: B\npublished: 2024-01-02\ntags: [rust]\n---\ny\n",
+    })
+    try:
+        site.build()
+    except SitegenError as exc:
+        # Refusing is fine if the message says which spellings collide and where they are used.
+        assert "'Rust'" in exc.message and "'rust'" in exc.message
+        assert exc.path is not None and exc.path.startswith("content/blog/")
+        return
+    tag_page = site.read("tags/rust/index.html")
+    assert "/blog/a/" in tag_page and "/blog/b/" in tag_page
