@@ -122,6 +122,14 @@ def test_body_only_edit_renders_the_page_and_the_feeds_embedding_it(drv, tmp_pat
     assert_matches_clean_build(drv, tmp_path)
 
 
+def test_editing_the_first_paragraph_updates_the_lists_showing_the_summary(drv, tmp_path):
+    drv.edit(FIRST_POST, "Hello! This is the *first* post.", "Hello again! This is the *first* post.")
+    report = drv.build()
+    assert {"/", "/blog/page/2/", "/tags/python/", "/tags/web/", "/blog/archives/2024/"} <= rendered(report)
+    assert "Hello again!" in drv.site.read("tags/web/index.html")
+    assert_matches_clean_build(drv, tmp_path)
+
+
 def test_title_change_renders_the_pages_that_show_the_title(drv, tmp_path):
     drv.edit(FIRST_POST, "title: First post", "title: The very first post")
     report = drv.build()
