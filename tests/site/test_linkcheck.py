@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 import pytest
-from site_helpers import BASE_CONFIG, post
+from site_helpers import BASE_CONFIG, copy_fixture, post
 
 from sitegen.check import check
 from sitegen.errors import SitegenError
@@ -133,6 +133,13 @@ def test_only_this_base_url_is_internal(tmp_path):
                       '<a href="https://other.test/z/">3</a>\n<a href="http://example.org?q=1">4</a>\n',
     })
     assert [b.url for b in check_links(out, "https://example.org/")] == ["https://example.org/x/"]
+
+
+@pytest.mark.parametrize("own_templates", [True, False], ids=["fixture templates", "default theme"])
+def test_the_fixture_site_has_no_dangling_links(tmp_path, own_templates):
+    site = copy_fixture(tmp_path, own_templates=own_templates)
+    site.build(drafts=True)
+    assert check_links(site.out, "https://example.org") == []
 
 
 # -- sitegen check ------------------------------------------------------------------------------
