@@ -124,3 +124,14 @@ def test_entry_ids_are_stable_across_rebuilds_and_edits(site, tmp_path):
     entry = next(e for e in parse(again, "atom.xml").entries if e.id == LINKING)
     assert entry.title == "Linking, renamed"
     assert "More." in entry.content[0].value
+
+
+def test_a_site_without_posts_has_valid_empty_feeds(tmp_path):
+    from site_helpers import BASE_CONFIG
+
+    site = SiteDir(tmp_path).write({"sitegen.toml": BASE_CONFIG})
+    site.build()
+    for rel in ("atom.xml", "blog/atom.xml"):
+        feed = parse(site, rel)
+        assert feed.entries == []
+        assert feed.feed.title

@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from site_helpers import SiteDir, copy_fixture
+from site_helpers import BASE_CONFIG, SiteDir, copy_fixture
 
 from sitegen.engine import Builder, Report
 from sitegen.errors import SitegenError
@@ -383,3 +383,24 @@ def test_deleting_an_included_script_is_an_error_naming_the_post(make_site, mode
     assert info.value.path == "content/blog/deploy.md"
     assert "scripts/deploy.sh" in info.value.message
     assert site.snapshot() == before
+
+
+@pytest.mark.parametrize("mode", ["fresh", "long-lived", "hinted"])
+def test_pagination_pages_come_and_go_with_posts(make_site, tmp_path, mode):
+    config = BASE_CONFIG + "[collections.blog]\npaginate = 1\n[taxonomies.tags]\npaginate = 1\n"
+    posts = {f"content/blog/2024-01-0{n}-p{n}.md": f"---\ntitle: P{n}\ntags: [t]\n---\nText {n}.\n" for n in (1, 2)}
+    site = make_site(posts, config=config)
+    drv = Driver(site, mode)
+    drv.build()
+    assert (site.out / "blog/page/2/index.html").is_file() and not (site.out / "blog/page/3").exists()
+    drv.write("content/blog/2024-01-03-p3.md", "---\ntitle: P3\ntags: [t]\n---\nText 3.\n")
+    report = drv.build()
+    assert {"blog/page/3/index.html", "tags/t/page/3/index.html"} <= set(report.written)
+    assert_matches_clean_build(drv, tmp_path)
+    drv.remove("content/blog/2024-01-01-p1.md")
+    drv.remove("content/blog/2024-01-02-p2.md")
+    report = drv.build()
+    assert {"blog/page/2/index.html", "blog/page/3/index.html", "tags/t/page/2/index.html",
+            "tags/t/page/3/index.html"} <= set(report.removed)
+    assert not (site.out / "blog/page").exists()
+    assert_matches_clean_build(drv, tmp_path / "again")
