@@ -8,7 +8,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from site_helpers import SiteDir, copy_fixture
+from site_helpers import BASE_CONFIG, SiteDir, copy_fixture
 
 BASE = "https://example.org"
 LINKING = f"{BASE}/blog/linking/"
@@ -127,8 +127,6 @@ def test_entry_ids_are_stable_across_rebuilds_and_edits(site, tmp_path):
 
 
 def test_a_site_without_posts_has_valid_empty_feeds(tmp_path):
-    from site_helpers import BASE_CONFIG
-
     site = SiteDir(tmp_path).write({"sitegen.toml": BASE_CONFIG})
     site.build()
     for rel in ("atom.xml", "blog/atom.xml"):
