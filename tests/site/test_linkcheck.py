@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from site_helpers import BASE_CONFIG, copy_fixture, post
 
 from sitegen.check import check
@@ -307,3 +309,23 @@ def test_the_projects_own_site_checks_clean(capsys):
     out = capsys.readouterr().out
     assert code == 0, out
     assert " runbook" in out.splitlines()[-1]
+
+
+_html_bits = st.sampled_from([
+    "<a href=", "<img src=", "<p id=", "<a name=", '"', "'", "/", "#", "%", "%2", "%zz", "..", "?", "x",
+    ">", "<", "</a>", "<!--", "-->", "<![CDATA[", "&amp;", "&#0;", "&", " ", "\n", "https://example.org",
+    "//", "<script>", "</script>", "\x00", "é", "<!doctype html>", "<a href=/ok/>",
+])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_html_bits, max_size=40).map("".join))
+def test_the_checker_survives_any_markup(tmp_path_factory, markup):
+    out = tmp_path_factory.mktemp("fuzz")
+    (out / "ok").mkdir()
+    (out / "ok" / "index.html").write_text("", encoding="utf-8")
+    (out / "index.html").write_text(markup, encoding="utf-8")
+    broken = check_links(out, "https://example.org")
+    for b in broken:
+        assert b.source_file == "index.html" and b.line >= 1
+        assert b.url.startswith(("/", "#", "https://example.org", "http://example.org"))
