@@ -8,7 +8,7 @@ import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 
-from sitegen.engine import Builder
+from sitegen.engine import Builder, Report
 
 BASE_CONFIG = """\
 title = "Test site"
@@ -71,7 +71,7 @@ class SiteDir:
     def builder(self, **kw: object) -> Builder:
         return Builder(self.root, self.out, cache_dir=self.cache, **kw)  # type: ignore[arg-type]
 
-    def build(self, **kw: object):  # -> Report
+    def build(self, **kw: object) -> Report:
         """A fresh Builder each time: state comes only from the cache dir, as in a new process."""
         return self.builder(**kw).build()
 
