@@ -133,3 +133,15 @@ def test_a_site_without_posts_has_valid_empty_feeds(tmp_path):
         feed = parse(site, rel)
         assert feed.entries == []
         assert feed.feed.title
+
+
+def test_a_base_url_override_reaches_feed_ids_and_back(tmp_path):
+    site = copy_fixture(tmp_path, own_templates=False)
+    site.build(base_url="https://staging.example.net/")
+    staging = parse(site, "atom.xml")
+    assert staging.entries[0].id == "https://staging.example.net/blog/linking/"
+    assert 'href="https://staging.example.net/blog/linking/"' in site.read("blog/linking/index.html")
+    report = site.build()
+    assert report.full
+    assert parse(site, "atom.xml").entries[0].id == LINKING
+    assert not [rel for rel, data in site.snapshot().items() if b"staging.example.net" in data]
