@@ -61,7 +61,14 @@ class Report:
         return not (self.written or self.removed or self.copied)
 
 
-def _walk(root: Path) -> dict[str, Stat]:
+def _skipped(name: str, keep_dots: bool) -> bool:
+    """Editor droppings always; other dot files unless asked to keep them (static/.well-known)."""
+    if name.startswith(("#", ".#")) or name.endswith(_IGNORED_SUFFIXES) or name in (".git", ".DS_Store"):
+        return True
+    return name.startswith(".") and not keep_dots
+
+
+def _walk(root: Path, keep_dots: bool = False) -> dict[str, Stat]:
     """rel path → (mtime_ns, size) for every file below root, dot files and editor droppings skipped."""
     found: dict[str, Stat] = {}
     stack = [("", str(root))]
@@ -74,7 +81,7 @@ def _walk(root: Path) -> dict[str, Stat]:
         with entries:
             for entry in entries:
                 name = entry.name
-                if name.startswith((".", "#")) or name.endswith(_IGNORED_SUFFIXES):
+                if _skipped(name, keep_dots):
                     continue
                 rel = prefix + name
                 if entry.is_dir():
@@ -157,8 +164,8 @@ class Builder:
             "content": content,
             "theme_templates": _walk(theme / "templates"),
             "site_templates": _walk(config.root / "templates"),
-            "theme_static": _walk(theme / "static"),
-            "site_static": _walk(config.root / "static"),
+            "theme_static": _walk(theme / "static", keep_dots=True),
+            "site_static": _walk(config.root / "static", keep_dots=True),
         }
 
     def _rescan_hinted(
@@ -186,7 +193,7 @@ class Builder:
                 except ValueError:
                     continue
                 name = rel.as_posix()
-                if any(p.startswith((".", "#")) for p in rel.parts) or name.endswith(_IGNORED_SUFFIXES):
+                if any(_skipped(p, part.endswith("static")) for p in rel.parts):
                     break
                 if path.is_dir() or (name not in scan[part] and not path.exists() and
                                      any(k.startswith(name + "/") for k in scan[part])):
@@ -392,29 +399,31 @@ class Builder:
         from sitegen.markdown import RENDERER_VERSION
 
         doc_id = f"{record.collection}-{record.slug}"
-        body_key = hashlib.blake2b(
-            f"{RENDERER_VERSION}\0{doc_id}\0{doc.body}".encode(), digest_size=16
-        ).hexdigest()
-        includes: list[str] = []
+        includes: list[tuple[str, str]] = []
         read_include = self._include_reader(key, includes)
         rendered = renderer.render(doc.body, doc_id=doc_id, source=f"content/{key}",
                                    line_offset=doc.body_line, read_include=read_include)
-        apply_rendered(record, rendered, body_key, config.summary_length)
-        record.includes = tuple(includes)
+        # The body depends on the included files too, so their text is part of its key.
+        digest = hashlib.blake2b(f"{RENDERER_VERSION}\0{doc_id}\0{doc.body}".encode(), digest_size=16)
+        for rel, text in includes:
+            digest.update(f"\0{rel}\0{text}".encode())
+        apply_rendered(record, rendered, digest.hexdigest(), config.summary_length)
+        record.includes = tuple(rel for rel, _ in includes)
         return key, record, rendered.html
 
-    def _include_reader(self, key: str, used: list[str]) -> Any:
+    def _include_reader(self, key: str, used: list[tuple[str, str]]) -> Any:
         from sitegen.includes import find_project_root, resolve_include
 
         root = find_project_root(self.site_dir)
 
         def read(rel: str) -> str:
             path = resolve_include(root, rel)
-            used.append(path.relative_to(root).as_posix())
             try:
-                return path.read_text("utf-8")
+                text = path.read_text("utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 raise ContentError(f"cannot read include {rel!r}: {exc}", f"content/{key}") from None
+            used.append((path.relative_to(root).as_posix(), text))
+            return text
 
         return read
 

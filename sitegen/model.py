@@ -54,6 +54,8 @@ class Site:
     terms: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     """Taxonomy → term → keys, newest first."""
     term_urls: dict[tuple[str, str], str] = field(default_factory=dict)
+    term_alias: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(taxonomy, spelling) → the term's name, for spellings merged into one term."""
     years: dict[str, dict[int, list[str]]] = field(default_factory=dict)
     """Collection with archives → year → keys."""
     by_url: dict[str, str] = field(default_factory=dict)
@@ -108,11 +110,21 @@ def build_site(config: SiteConfig, records: dict[str, PageRecord], drafts: bool)
             for key in keys:
                 for term in pages[key].terms.get(tax.name, ()):
                     found[term].append(key)
-        for term_keys in found.values():
-            term_keys.sort(key=lambda k: _sort_key(pages[k]), reverse=True)
-        site.terms[tax.name] = dict(sorted(found.items(), key=lambda kv: kv[0].lower()))
+        # Spellings that share a URL ("Rust" and "rust" under /tags/{slug}/) are one term,
+        # named by its most used spelling.
+        by_url: dict[str, list[str]] = defaultdict(list)
         for term in found:
-            site.term_urls[(tax.name, term)] = expand(tax.permalink, {"slug": slugify(term), "name": term})
+            by_url[expand(tax.permalink, {"slug": slugify(term), "name": term})].append(term)
+        merged: dict[str, list[str]] = {}
+        for url, names in by_url.items():
+            canonical = max(names, key=lambda n: (len(found[n]), n))
+            keys = list(dict.fromkeys(k for n in names for k in found[n]))
+            keys.sort(key=lambda k: _sort_key(pages[k]), reverse=True)
+            merged[canonical] = keys
+            for name in names:
+                site.term_urls[(tax.name, name)] = url
+                site.term_alias[(tax.name, name)] = canonical
+        site.terms[tax.name] = dict(sorted(merged.items(), key=lambda kv: kv[0].lower()))
 
     site.outputs = _outputs(site)
     _check_unique(site)
@@ -211,4 +223,8 @@ def _check_unique(site: Site) -> None:
 
 
 def _describe(output: Output) -> str:
-    return f"content/{output.page}" if output.page else f"the {output.kind} page"
+    if output.page:
+        return f"content/{output.page}"
+    if output.kind == "term":
+        return f"the page of {output.params[0]} {output.params[1]!r}"
+    return f"the {output.kind} page"

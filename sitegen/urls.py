@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from sitegen.errors import SitegenError
 
@@ -41,16 +41,17 @@ def output_file(path_url: str) -> str:
     Raises ValueError for anything that could resolve outside the output directory, so no
     slug, tag or permalink can write elsewhere.
     """
+    # path_url is the raw path (not percent-encoded): a tag "%41" is a folder named "%41",
+    # so nothing is decoded here, and raw "." / ".." segments are what must be refused.
     if not path_url.startswith("/"):
         raise ValueError(f"URL {path_url!r} must start with '/'")
-    decoded = unquote(path_url)
-    if "\\" in decoded or "\x00" in decoded:
+    if "\\" in path_url or "\x00" in path_url:
         raise ValueError(f"URL {path_url!r} contains a backslash or NUL")
-    parts = decoded.strip("/").split("/") if decoded.strip("/") else []
+    parts = path_url.strip("/").split("/") if path_url.strip("/") else []
     for part in parts:
         if part in ("", ".", ".."):
             raise ValueError(f"URL {path_url!r} has an empty, '.' or '..' segment")
-    if decoded.endswith("/"):
+    if path_url.endswith("/"):
         parts.append("index.html")
     return "/".join(parts)
 

@@ -225,7 +225,9 @@ class TermView:
     @property
     def count(self) -> int:
         RECORDER.deps.add(("?q", f"terms:{self.taxonomy}"))
-        return len(self._res.site.terms.get(self.taxonomy, {}).get(self.name, ()))
+        site = self._res.site
+        name = site.term_alias.get((self.taxonomy, self.name), self.name)
+        return len(site.terms.get(self.taxonomy, {}).get(name, ()))
 
     def __str__(self) -> str:
         return self.name

@@ -189,9 +189,6 @@ def test_removing_the_broken_template_restores_the_theme(site, tmp_path):
     assert site.snapshot() == SiteDir.snapshot_of(clean / "out")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: tags that differ only in case (or slug to the same URL) fail the "
-                   "build with 'the term page and the term page', naming neither tag nor file "
-                   "(model.py _check_unique/_describe)")
 def test_tags_differing_only_in_case_merge_or_name_both_spellings(site):
     site.write({
         A: "---\ntitle: A\npublished: 2024-01-01\ntags: [Rust]\n---\nx\n",

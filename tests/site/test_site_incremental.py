@@ -355,8 +355,6 @@ def _including_site(make_site) -> SiteDir:
     })
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the body cache key ignores included files (engine.py _load_page "
-                   "body_key hashes only the Markdown), so an edited include= script never reaches the page")
 @pytest.mark.parametrize("mode", ["fresh", "long-lived", "hinted"])
 def test_editing_an_included_script_re_renders_the_post_showing_it(make_site, tmp_path, mode):
     site = _including_site(make_site)

@@ -43,8 +43,6 @@ def test_editor_droppings_are_not_published(tmp_path):
     assert not [p.name for p in site.out.iterdir() if "notes" in p.name and p.name != "notes.txt"]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: engine._walk skips every dot file and folder, also under static/, "
-                   "so .well-known/ (Bluesky handle, security.txt) and .nojekyll are never published")
 def test_dot_files_under_static_are_published(tmp_path):
     site = SiteDir(tmp_path).write({
         "sitegen.toml": BASE_CONFIG,
