@@ -55,7 +55,7 @@ __all__ = [
 # The library versions are part of the version because they change the output too
 # (a new Pygments lexer, a markdown-it fix); a cache keyed on this never serves stale HTML.
 RENDERER_VERSION = (
-    f"1+mdit{markdown_it.__version__}+mditpp{mdit_py_plugins.__version__}"
+    f"2+mdit{markdown_it.__version__}+mditpp{mdit_py_plugins.__version__}"
     f"+pygments{pygments.__version__}+l2m{latex2mathml.__version__}"
 )
 """Changes whenever the HTML for the same input may change; use it in cache keys."""
@@ -234,7 +234,8 @@ class _Highlighter:
             self._formatter.format(lexer.get_tokens(code), out)
             body = out.getvalue()
         pre_attr = f' class="{escapeHtml(pre_class)}"' if pre_class else ""
-        return f"<pre{pre_attr}><code{lang_attr}>{body}</code></pre>\n"
+        # tabindex: a code block that scrolls sideways must be reachable from the keyboard.
+        return f'<pre{pre_attr} tabindex="0"><code{lang_attr}>{body}</code></pre>\n'
 
 
 # --- math ---------------------------------------------------------------------------------
@@ -287,7 +288,7 @@ def _render_footnote_ref(
 def _render_footnote_block_open(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
-    return '<hr class="footnotes-sep">\n<section class="footnotes">\n<ol class="footnotes-list">\n'
+    return '<hr class="footnotes-sep">\n<section class="footnotes" aria-label="Footnotes">\n<ol class="footnotes-list">\n'
 
 
 def _render_footnote_block_close(

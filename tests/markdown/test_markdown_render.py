@@ -41,7 +41,7 @@ def test_footnote_cited_twice_gets_two_back_links(renderer: Renderer) -> None:
 def test_footnote_cited_from_a_footnote_is_listed(renderer: Renderer) -> None:
     html = render(renderer, FOOTNOTED, doc_id="p").html
     assert '<li id="fn-p-3" class="footnote-item"><p>Last.' in html
-    assert '<section class="footnotes">' in html
+    assert '<section class="footnotes" aria-label="Footnotes">' in html
 
 
 def test_two_documents_on_one_page_share_no_ids(renderer: Renderer) -> None:
@@ -199,8 +199,8 @@ def test_unnamed_steps_are_numbered_like_the_runbook_parser_does(renderer: Rende
 def test_braces_with_only_classes_are_not_a_step(renderer: Renderer) -> None:
     out = render(renderer, "```python {.wide .numbered}\nx = 1\n```\n\n```nosuch {.wide}\ny\n```\n")
     assert out.steps == ()
-    assert '<pre class="highlight wide numbered"><code class="language-python">' in out.html
-    assert '<pre class="wide"><code class="language-nosuch">y' in out.html
+    assert '<pre class="highlight wide numbered" tabindex="0"><code class="language-python">' in out.html
+    assert '<pre class="wide" tabindex="0"><code class="language-nosuch">y' in out.html
 
 
 def test_include_shows_the_included_code(renderer: Renderer) -> None:
@@ -261,12 +261,12 @@ def test_include_reader_failure_becomes_content_error(renderer: Renderer, exc: E
 
 def test_unknown_language_is_escaped_plain_code(renderer: Renderer) -> None:
     html = render(renderer, "```nosuchlang\n<b>\n```\n").html
-    assert html == '<pre><code class="language-nosuchlang">&lt;b&gt;\n</code></pre>\n'
+    assert html == '<pre tabindex="0"><code class="language-nosuchlang">&lt;b&gt;\n</code></pre>\n'
 
 
 def test_known_language_is_highlighted_without_nested_pre(renderer: Renderer) -> None:
     html = render(renderer, "```rust\nfn main() {}\n```\n").html
-    assert html.startswith('<pre class="highlight"><code class="language-rust"><span class="k">fn</span>')
+    assert html.startswith('<pre class="highlight" tabindex="0"><code class="language-rust"><span class="k">fn</span>')
     assert html.count("<pre") == 1
 
 
