@@ -69,13 +69,23 @@ def sort_changes(
             rel_parts = ()
         if any(part.startswith(".") for part in rel_parts[:-1]):
             continue
-        kind = input_kind(path, site_dir, theme)
-        if kind == "other" and rel_parts[:1] == ("themes",):
-            # A local theme that is not (yet) the configured one: it becomes an input the
-            # moment sitegen.toml names it, so rebuild and let the engine decide.
-            kind = "templates" if "templates" in rel_parts else "static"
-        found.setdefault(kind, []).append(path)
+        found.setdefault(_kind(path, rel_parts, site_dir, theme), []).append(path)
     return found
+
+
+def _kind(path: Path, rel_parts: tuple[str, ...], site_dir: Path, theme: Path | None) -> str:
+    # By the path as the watcher reported it first: input_kind resolves symlinks, so a
+    # content/ that links elsewhere would make every post look like "other".
+    if rel_parts == (CONFIG_NAME,):
+        return "config"
+    if rel_parts[:1] in (("content",), ("templates",), ("static",)):
+        return rel_parts[0]
+    kind = input_kind(path, site_dir, theme)
+    if kind == "other" and rel_parts[:1] == ("themes",):
+        # A local theme that is not (yet) the configured one: it becomes an input the
+        # moment sitegen.toml names it, so rebuild and let the engine decide.
+        kind = "templates" if "templates" in rel_parts else "static"
+    return kind
 
 
 def needs_build(kinds: dict[str, list[Path]]) -> bool:

@@ -55,6 +55,15 @@ def test_changes_sorted_by_kind(tmp_path: Path) -> None:
     assert needs_build(kinds)
 
 
+def test_symlinked_content_folder_is_still_content(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere" / "blog").mkdir(parents=True)
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "content").symlink_to(tmp_path / "elsewhere")
+    post = site / "content" / "blog" / "a.md"
+    assert sort_changes([post], site, None) == {"content": [post]}
+
+
 def test_output_inside_the_site_is_not_an_input(tmp_path: Path) -> None:
     site = tmp_path
     kinds = sort_changes([site / "static" / "out" / "index.html"], site, None, site / "static" / "out")
