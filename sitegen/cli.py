@@ -18,7 +18,8 @@ def _site_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cache-dir", type=Path, help="build cache (default: $XDG_CACHE_HOME/sitegen/...)")
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The CLI's parser; `run`'s own options are only set up when running `run` (its import is not free)."""
     parser = argparse.ArgumentParser(
         prog="sitegen", description="A static site generator for blogs whose posts can also be runbooks."
     )
@@ -62,9 +63,10 @@ def _parser() -> argparse.ArgumentParser:
         help="execute a runbook's steps",
         description="Run the fenced steps of a Markdown runbook locally or on SSH hosts.",
     )
-    from sitegen.runbook import cli as runbook_cli
+    if command == "run":
+        from sitegen.runbook import cli as runbook_cli
 
-    runbook_cli.configure(p)
+        runbook_cli.configure(p)
 
     p = sub.add_parser(
         "new",
@@ -84,7 +86,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = _parser(command)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
