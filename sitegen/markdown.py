@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from io import StringIO
 from typing import Any
 
-import latex2mathml
 import markdown_it
 import mdit_py_plugins
 import pygments
@@ -54,9 +53,26 @@ __all__ = [
 
 # The library versions are part of the version because they change the output too
 # (a new Pygments lexer, a markdown-it fix); a cache keyed on this never serves stale HTML.
+def _dist_version(module: str) -> str:
+    """A package's version from its dist-info folder name, without importing it.
+
+    latex2mathml takes ~40 ms to import and most posts have no math; importlib.metadata
+    is slow to import too.
+    """
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        return "none"
+    site = Path(spec.origin).resolve().parent.parent
+    found = sorted(site.glob(f"{module}-*.dist-info"))
+    return found[-1].name[len(module) + 1 : -len(".dist-info")] if found else "unknown"
+
+
 RENDERER_VERSION = (
     f"2+mdit{markdown_it.__version__}+mditpp{mdit_py_plugins.__version__}"
-    f"+pygments{pygments.__version__}+l2m{latex2mathml.__version__}"
+    f"+pygments{pygments.__version__}+l2m{_dist_version('latex2mathml')}"
 )
 """Changes whenever the HTML for the same input may change; use it in cache keys."""
 
