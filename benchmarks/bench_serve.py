@@ -112,6 +112,7 @@ def main() -> int:
     parser.add_argument("--edits", type=int, default=30, help="measured edits (default 30)")
     parser.add_argument("--warmup", type=int, default=3, help="edits not counted (default 3)")
     parser.add_argument("--post", default="blog/2024-10-05-New-Blog-Styling.md", help="content/ path of the post")
+    parser.add_argument("--pause", type=float, default=0.5, help="seconds between edits (default 0.5)")
     parser.add_argument("--keep", type=Path, help="build in this directory and keep it")
     parser.add_argument("--port", type=int, default=0,
                         help="fixed port: with --keep, a rerun finds its last build (the base URL names the port)")
@@ -188,7 +189,7 @@ def main() -> int:
                     "rendered": len(done.report.rendered),
                     "written": len(done.report.written),
                 })
-                time.sleep(0.05)  # let the tab settle; not part of any figure
+                time.sleep(args.pause)  # a writer pauses between saves; not part of any figure
             browser.close()
         source.write_text(original, "utf-8")
         stop.set()
