@@ -432,6 +432,7 @@ class Builder:
             from sitegen.markdown import Renderer
 
             self._renderer = Renderer()
+            self._renderer.use_highlight_cache(self._bodies.blocks())
         return self._renderer
 
     def _load_body(self, body_key: str) -> str:

@@ -14,12 +14,13 @@ splitting off ``#fragment``/``?query`` and percent-decoding the path) and replac
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from io import StringIO
-from typing import Any
+from typing import Any, Protocol
 
 import markdown_it
 import mdit_py_plugins
@@ -206,11 +207,22 @@ def _is_relative_md(href: str) -> bool:
 # --- Pygments ---------------------------------------------------------------------------
 
 
+class HighlightCache(Protocol):
+    """Highlighted code by (language, code) key; the engine keeps one across builds."""
+
+    def get(self, key: str) -> str | None: ...
+
+    def put(self, key: str, html: str) -> None: ...
+
+
 class _Highlighter:
     """Pygments with one formatter and a per-language lexer cache (lexer lookup is slow)."""
 
     def __init__(self) -> None:
         self._formatter = HtmlFormatter(nowrap=True)
+        self.cache: HighlightCache | None = None
+        """Optional: a hit skips Pygments, whose lexers compile their regexes on first use in
+        each process (tens of ms per language) — most of a one-post rebuild for code-heavy posts."""
         self._lexers: dict[str, Lexer | None] = {}
         self._builtin: frozenset[str] | None = None
 
@@ -240,15 +252,26 @@ class _Highlighter:
     def code_html(self, code: str, lang: str, classes: tuple[str, ...] = ()) -> str:
         """`<pre>` for one block: highlighted when Pygments knows `lang`, escaped otherwise."""
         lang_attr = f' class="language-{escapeHtml(lang)}"' if lang else ""
-        lexer = self.lexer(lang) if lang else None
-        if lexer is None or not code:
-            pre_class = " ".join(classes)
-            body = escapeHtml(code)
-        else:
+        body = None
+        key = ""
+        if self.cache is not None and lang and code:
+            # Looked up before the lexer: creating a lexer is what compiles its regexes.
+            key = hashlib.blake2b(f"{lang}\0{code}".encode(), digest_size=16).hexdigest()
+            body = self.cache.get(key)
+        if body is not None:
             pre_class = " ".join(("highlight", *classes))
-            out = StringIO()
-            self._formatter.format(lexer.get_tokens(code), out)
-            body = out.getvalue()
+        else:
+            lexer = self.lexer(lang) if lang else None
+            if lexer is None or not code:
+                pre_class = " ".join(classes)
+                body = escapeHtml(code)
+            else:
+                pre_class = " ".join(("highlight", *classes))
+                out = StringIO()
+                self._formatter.format(lexer.get_tokens(code), out)
+                body = out.getvalue()
+                if self.cache is not None:
+                    self.cache.put(key, body)
         pre_attr = f' class="{escapeHtml(pre_class)}"' if pre_class else ""
         # tabindex: a code block that scrolls sideways must be reachable from the keyboard.
         return f'<pre{pre_attr} tabindex="0"><code{lang_attr}>{body}</code></pre>\n'
@@ -304,7 +327,10 @@ def _render_footnote_ref(
 def _render_footnote_block_open(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
-    return '<hr class="footnotes-sep">\n<section class="footnotes" aria-label="Footnotes">\n<ol class="footnotes-list">\n'
+    return (
+        '<hr class="footnotes-sep">\n<section class="footnotes" aria-label="Footnotes">\n'
+        '<ol class="footnotes-list">\n'
+    )
 
 
 def _render_footnote_block_close(
@@ -392,8 +418,13 @@ class Renderer:
         md.add_render_rule("heading_open", _render_heading_open)
         # Our own fence rule instead of `options.highlight`: markdown-it would wrap Pygments'
         # output in a second <pre> (markdown-it-py #256) and could not add the step caption.
-        md.add_render_rule("fence", _fence_rule(_Highlighter()))
+        self._highlighter = _Highlighter()
+        md.add_render_rule("fence", _fence_rule(self._highlighter))
         self._md = md
+
+    def use_highlight_cache(self, cache: HighlightCache | None) -> None:
+        """Reuse highlighted code blocks across builds (keyed by language and code)."""
+        self._highlighter.cache = cache
 
     def render(
         self,

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 MANIFEST_VERSION = 4
+MAX_BLOCKS = 50_000
 
 
 def default_cache_root(environ: Mapping[str, str]) -> Path:
@@ -56,6 +57,7 @@ class BodyStore:
         self._db: sqlite3.Connection | None = None
         self._pid = 0
         self._pending: dict[str, str] = {}
+        self._pending_blocks: dict[str, str] = {}
 
     def _conn(self) -> sqlite3.Connection:
         # A connection must not cross fork(): a forked build worker opens its own.
@@ -67,6 +69,7 @@ class BodyStore:
             # A cache: losing the last writes to a crash only costs a re-render, so skip fsync.
             self._db.execute("PRAGMA synchronous=OFF")
             self._db.execute("CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, html TEXT NOT NULL)")
+            self._db.execute("CREATE TABLE IF NOT EXISTS blocks (key TEXT PRIMARY KEY, html TEXT NOT NULL)")
         return self._db
 
     def get(self, key: str) -> str | None:
@@ -81,12 +84,17 @@ class BodyStore:
             self.flush()
 
     def flush(self) -> None:
-        if not self._pending:
+        if not self._pending and not self._pending_blocks:
             return
         db = self._conn()
         with db:
             db.executemany("INSERT OR REPLACE INTO bodies (key, html) VALUES (?, ?)", self._pending.items())
+            db.executemany("INSERT OR REPLACE INTO blocks (key, html) VALUES (?, ?)", self._pending_blocks.items())
         self._pending.clear()
+        self._pending_blocks.clear()
+
+    def blocks(self) -> BlockCache:
+        return BlockCache(self)
 
     def prune(self, keep: set[str]) -> None:
         """Drop bodies no page uses any more, so the cache does not grow without bound."""
@@ -96,8 +104,30 @@ class BodyStore:
         if stale:
             with db:
                 db.executemany("DELETE FROM bodies WHERE key = ?", ((k,) for k in stale))
+        # Code blocks are not tracked one by one; keep the table bounded instead.
+        (blocks,) = db.execute("SELECT count(*) FROM blocks").fetchone()
+        if blocks > MAX_BLOCKS:
+            with db:
+                db.execute("DELETE FROM blocks")
 
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+class BlockCache:
+    """Highlighted code blocks by key, in the same database as the bodies (see markdown.HighlightCache)."""
+
+    def __init__(self, store: BodyStore) -> None:
+        self._store = store
+
+    def get(self, key: str) -> str | None:
+        store = self._store
+        if key in store._pending_blocks:
+            return store._pending_blocks[key]
+        row = store._conn().execute("SELECT html FROM blocks WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def put(self, key: str, html: str) -> None:
+        self._store._pending_blocks[key] = html
