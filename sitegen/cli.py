@@ -145,6 +145,8 @@ def _build(args: argparse.Namespace) -> int:
             print(f"  copied   {rel}")
         for rel in report.removed:
             print(f"  removed  {rel}")
+        if report.processes > 1:
+            print(f"  rendered in {report.processes} processes")
     if not report.rendered and report.nothing:
         print(f"nothing changed ({report.seconds * 1000:.0f} ms)")
     else:

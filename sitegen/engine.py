@@ -51,6 +51,8 @@ class Report:
     """Content files read and rendered again."""
     seconds: float = 0.0
     full: bool = False
+    processes: int = 1
+    """Processes that rendered (more than one when a large build forked workers)."""
 
     @property
     def changed_files(self) -> list[str]:
@@ -255,6 +257,7 @@ class Builder:
             return report
 
         report.full = full
+        self._processes = 1
         old_records: dict[str, PageRecord] = state.get("records", {})
         records = dict(old_records)
         changed_pages = self._refresh_pages(config, scan["content"], old_scan.get("content", {}), records,
@@ -291,6 +294,7 @@ class Builder:
             "static": static_plan["final"],
             "closures": templates.closures,
         }
+        report.processes = self._processes
         self._dirty = True
         if full:
             self._prune = True
@@ -370,6 +374,7 @@ class Builder:
             return [self._load_page(config, key, data) for key, data in todo]
         self._bodies.flush()
         chunks = [todo[i::workers] for i in range(workers)]
+        self._processes = max(self._processes, workers)
         results = _in_workers(lambda chunk: self._load_and_store(config, chunk), chunks)
         done = {key: (record, html) for part in results for key, record, html in part}
         return [(key, *done[key]) for key, _ in todo]
@@ -535,6 +540,7 @@ class Builder:
         workers = self.jobs
         if len(dirty) >= PARALLEL_THRESHOLD and workers > 1 and threading.active_count() == 1:
             results = _in_workers(job.run, [dirty[i::workers] for i in range(workers)])
+            self._processes = max(self._processes, workers)
         else:
             results = [job.run(dirty)]
         for part in results:

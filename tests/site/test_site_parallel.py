@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from sitegen import engine
-from sitegen.engine import PARALLEL_THRESHOLD, Builder
+from sitegen.engine import PARALLEL_THRESHOLD
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpora" / "wolfgirl"
@@ -37,32 +38,34 @@ def corpus_site(tmp_path: Path) -> Path:
     return site
 
 
-def test_forked_build_matches_serial_build(
-    corpus_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _build(site: Path, out: Path, cache: Path, jobs: int) -> str:
+    """`sitegen build -v` in a fresh process: forking is only allowed without other threads,
+    and a test process may have some (servers of other tests), so the real CLI runs here."""
+    env = {**os.environ, "SITEGEN_JOBS": str(jobs)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "sitegen", "build", str(site), "--out", str(out), "--cache-dir", str(cache), "-v"],
+        capture_output=True, text=True, env=env, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_forked_build_matches_serial_build(corpus_site: Path, tmp_path: Path) -> None:
     assert len(list((corpus_site / "content").rglob("*.md"))) >= PARALLEL_THRESHOLD
-    forks: list[int] = []
-    real = engine._in_workers
-
-    def counting(task, chunks):
-        forks.append(len(chunks))
-        return real(task, chunks)
-
-    monkeypatch.setattr(engine, "_in_workers", counting)
-    serial = Builder(corpus_site, tmp_path / "serial", cache_dir=tmp_path / "c1", jobs=1)
-    forked = Builder(corpus_site, tmp_path / "forked", cache_dir=tmp_path / "c2", jobs=2)
-    first_serial, first_forked = serial.build(), forked.build()
-    assert len(first_serial.rendered) == len(first_forked.rendered) > PARALLEL_THRESHOLD
-    assert forks == [2, 2], "the jobs=2 build should fork for pages and for outputs"
+    serial = _build(corpus_site, tmp_path / "serial", tmp_path / "c1", jobs=1)
+    forked = _build(corpus_site, tmp_path / "forked", tmp_path / "c2", jobs=2)
+    assert "rendered in 2 processes" in forked
+    assert "processes" not in serial
     assert _tree(tmp_path / "serial") == _tree(tmp_path / "forked")
 
     post = sorted((corpus_site / "content" / "blog").glob("*.md"))[5]
     post.write_text(post.read_text("utf-8") + "\nA sentence added by the test.\n", "utf-8")
-    # Fresh builders: the state comes from each cache dir, as in a new process.
-    again_serial = Builder(corpus_site, tmp_path / "serial", cache_dir=tmp_path / "c1", jobs=1).build()
-    again_forked = Builder(corpus_site, tmp_path / "forked", cache_dir=tmp_path / "c2", jobs=2).build()
-    assert again_serial.parsed == again_forked.parsed == [f"blog/{post.name}"]
-    assert sorted(again_serial.written) == sorted(again_forked.written)
+    again_serial = _build(corpus_site, tmp_path / "serial", tmp_path / "c1", jobs=1)
+    again_forked = _build(corpus_site, tmp_path / "forked", tmp_path / "c2", jobs=2)
+    def rendered(out: str) -> list[str]:
+        return [line for line in out.splitlines() if line.strip().startswith("rendered /")]
+
+    assert rendered(again_forked) and rendered(again_forked) == rendered(again_serial)
     served = _tree(tmp_path / "forked")
     assert served == _tree(tmp_path / "serial")
     assert any(b"A sentence added by the test." in data for data in served.values())
