@@ -18,25 +18,26 @@ TOP_DIRS = ("content", "templates", "static", "themes")
 # Editors save through temporary files and leave locks, swap files and backups beside the
 # real file; a build triggered by one of those would be wasted (and vim's "4913" probe file
 # would even look like content).
-_DROPPING_PREFIXES = (".", "#", "~", "flycheck_")
+_DROPPING_PREFIXES = ("#", "~", ".#", ".~", ".goutputstream-", "flycheck_")
 _DROPPING_SUFFIXES = ("~", "#", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload", "___jb_tmp___",
                       "___jb_old___", ".kate-swp", ".bak", ".orig")
-_DROPPING_NAMES = frozenset({"4913", ".DS_Store", "Thumbs.db"})
+_DROPPING_NAMES = frozenset({"4913", ".DS_Store", "Thumbs.db", ".git"})
 
 # Outputs no page displays: a change to them alone never needs a browser to reload.
 _UNSHOWN_SUFFIXES = (".xml", ".txt", ".json", ".webmanifest", ".map")
 _PAGE_SUFFIXES = (".html", ".htm")
 
 
-def is_dropping(path: str | Path) -> bool:
-    """True for editor and OS droppings (swap, lock, backup and temporary files)."""
+def is_dropping(path: str | Path, keep_dots: bool = False) -> bool:
+    """True for editor and OS droppings (swap, lock, backup and temporary files).
+
+    Other dot files count as droppings too, except with `keep_dots`: static/ publishes them
+    (`.well-known/`), as the engine does.
+    """
     name = Path(path).name
-    return (
-        name in _DROPPING_NAMES
-        or name.startswith(_DROPPING_PREFIXES)
-        or name.endswith(_DROPPING_SUFFIXES)
-        or (name.startswith(".") and ".sb-" in name)
-    )
+    if name in _DROPPING_NAMES or name.startswith(_DROPPING_PREFIXES) or name.endswith(_DROPPING_SUFFIXES):
+        return True
+    return name.startswith(".") and not keep_dots
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -57,17 +58,20 @@ def sort_changes(
     site_dir = site_dir.resolve()
     out = out_dir.resolve() if out_dir is not None else None
     found: dict[str, list[Path]] = {}
+    theme_static = theme / "static" if theme is not None else None
     for raw in paths:
         path = Path(raw).absolute()
-        if is_dropping(path):
-            continue
         if out is not None and _inside(path, out):
             continue
         try:
             rel_parts = path.relative_to(site_dir).parts
         except ValueError:
             rel_parts = ()
-        if any(part.startswith(".") for part in rel_parts[:-1]):
+        static = rel_parts[:1] == ("static",) or (theme_static is not None and _inside(path, theme_static))
+        if is_dropping(path, keep_dots=static):
+            continue
+        folders = rel_parts[1:-1] if static else rel_parts[:-1]
+        if any(part == ".git" or (part.startswith(".") and not static) for part in folders):
             continue
         found.setdefault(_kind(path, rel_parts, site_dir, theme), []).append(path)
     return found

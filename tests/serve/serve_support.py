@@ -86,7 +86,7 @@ class Running:
     def write(self, rel: str, text: str) -> None:
         """Save a file the way editors do by default on Linux: write a temp file, rename it over."""
         path = self.site / rel
-        tmp = path.with_name(f".{path.name}.tmp-save")
+        tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_text(text)
         os.replace(tmp, path)
 

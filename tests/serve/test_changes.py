@@ -64,6 +64,15 @@ def test_symlinked_content_folder_is_still_content(tmp_path: Path) -> None:
     assert sort_changes([post], site, None) == {"content": [post]}
 
 
+def test_dot_files_in_static_are_inputs(tmp_path: Path) -> None:
+    site, theme = tmp_path / "site", tmp_path / "theme"
+    kept = [site / "static" / ".well-known" / "security.txt", site / "static" / ".htaccess",
+            theme / "static" / ".nojekyll"]
+    dropped = [site / "static" / ".style.css.swp", site / "static" / ".#style.css", site / "static" / "4913",
+               site / "static" / ".git" / "config", site / "content" / ".hidden.md", site / "content" / ".x" / "a.md"]
+    assert sort_changes(kept + dropped, site, theme) == {"static": kept}
+
+
 def test_output_inside_the_site_is_not_an_input(tmp_path: Path) -> None:
     site = tmp_path
     kinds = sort_changes([site / "static" / "out" / "index.html"], site, None, site / "static" / "out")
