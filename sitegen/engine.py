@@ -592,15 +592,17 @@ class Builder:
                     dirty.append((out, prev))
                     report.rendered.append((out.url, reason))
         workers = self.jobs
-        if len(dirty) >= PARALLEL_THRESHOLD and workers > 1 and threading.active_count() == 1:
-            # Workers write into a staging folder beside the output; it is moved into place at the end.
+        if len(dirty) < PARALLEL_THRESHOLD:
+            # Small builds (a serve edit) keep the new bytes in memory: no staging tree to make and remove.
+            results = [_RenderJob(self, site, templates, None, self._memory).run(dirty)]
+        elif workers > 1 and threading.active_count() == 1:
+            # Large builds write into a staging folder beside the output, moved into place at the end
+            # (a first build moves the whole folder with one rename).
             job = _RenderJob(self, site, templates, staging)
             results = _in_workers(job.run, [dirty[i::workers] for i in range(workers)])
             self._processes = max(self._processes, workers)
         else:
-            # Small builds (a serve edit) keep the new bytes in memory: no staging tree to make and remove.
-            job = _RenderJob(self, site, templates, None, self._memory)
-            results = [job.run(dirty)]
+            results = [_RenderJob(self, site, templates, staging).run(dirty)]
         for part in results:
             for path, entry, written in part:
                 if self._index is not None:
