@@ -7,11 +7,13 @@ build loads only the bodies it needs.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import os
 import pickle
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +32,22 @@ def cache_dir_for(root: Path, site_dir: Path, out_dir: Path, drafts: bool) -> Pa
     return root / f"{site_dir.resolve().name}-{digest}"
 
 
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cycle collector: unpickling 100,000s of objects triggers it again and again
+    (half the load time of a 10,000-post manifest) while creating no garbage cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_manifest(cache_dir: Path) -> dict[str, Any] | None:
     try:
-        with open(cache_dir / "manifest.pickle", "rb") as fh:
+        with open(cache_dir / "manifest.pickle", "rb") as fh, _no_gc():
             data = pickle.load(fh)
     except (FileNotFoundError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
         return None
@@ -44,7 +59,7 @@ def load_manifest(cache_dir: Path) -> dict[str, Any] | None:
 def save_manifest(cache_dir: Path, data: dict[str, Any]) -> None:
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = cache_dir / f"manifest.pickle.{os.getpid()}.tmp"
-    with open(tmp, "wb") as fh:
+    with open(tmp, "wb") as fh, _no_gc():
         pickle.dump({**data, "version": MANIFEST_VERSION}, fh, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, cache_dir / "manifest.pickle")
 
