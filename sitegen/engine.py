@@ -637,8 +637,11 @@ class Builder:
             return "new"
         if prev[0] != _definition(out):
             return "its list of pages or template changed"
-        for key, mask in prev[1].items():
-            hit = changed.get(key, 0) & mask
+        deps = prev[1]
+        # Walk whichever is shorter: usually the few changed keys, not the output's dependencies.
+        small, large = (changed, deps) if len(changed) < len(deps) else (deps, changed)
+        for key, mask in small.items():
+            hit = large.get(key, 0) & mask
             if hit:
                 return describe(key, hit, self._bits)
         if out.path in self._tampered:
