@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import unquote
@@ -70,6 +72,12 @@ class PageRecord:
     has_math: bool = False
     steps: tuple[str, ...] = ()
     word_count: int = 0
+    title_html: str = ""
+    """The title with its inline Markdown rendered (`code`, *emphasis*)."""
+    title_text: str = ""
+    """The title as plain words, for <title>, meta tags and feeds."""
+    description_html: str = ""
+    """The description as HTML: inline Markdown when written, the escaped summary otherwise."""
     includes: tuple[str, ...] = field(default_factory=tuple)
     """Project files pulled in by `include=` step blocks; a change to one re-renders the page."""
 
@@ -220,6 +228,13 @@ def parse_page(
     return doc, record
 
 
+def apply_inline(record: PageRecord, render_inline: Callable[..., tuple[str, str]]) -> None:
+    """Render the title and a written description as inline Markdown (before apply_rendered)."""
+    record.title_html, record.title_text = render_inline(record.title, links=False)
+    if record.description:
+        record.description_html, record.description = render_inline(record.description)
+
+
 def apply_rendered(record: PageRecord, rendered: Rendered, body_key: str, summary_length: int) -> None:
     """Fill in what rendering the body found."""
     record.body_key = body_key
@@ -231,6 +246,7 @@ def apply_rendered(record: PageRecord, rendered: Rendered, body_key: str, summar
     record.word_count = len(rendered.summary.split()) if not rendered.html else _count_words(rendered.html)
     if not record.description:
         record.description = cut_summary(rendered.summary, summary_length)
+        record.description_html = html.escape(record.description, quote=False)
 
 
 def _count_words(html: str) -> int:

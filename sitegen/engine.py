@@ -25,7 +25,7 @@ from typing import Any
 
 from sitegen import __version__
 from sitegen.config import CONFIG_NAME, SiteConfig, load_config
-from sitegen.content import PageRecord, apply_rendered, parse_page, source_digest
+from sitegen.content import PageRecord, apply_inline, apply_rendered, parse_page, source_digest
 from sitegen.errors import ContentError, SitegenError, TemplateError
 from sitegen.model import Output, Site, build_site
 from sitegen.store import BodyStore, cache_dir_for, default_cache_root, load_manifest, save_manifest
@@ -438,6 +438,7 @@ class Builder:
         digest = hashlib.blake2b(f"{RENDERER_VERSION}\0{doc_id}\0{doc.body}".encode(), digest_size=16)
         for rel, text in includes:
             digest.update(f"\0{rel}\0{text}".encode())
+        apply_inline(record, renderer.render_inline)
         apply_rendered(record, rendered, digest.hexdigest(), config.summary_length)
         record.includes = tuple(rel for rel, _ in includes)
         return key, record, rendered.html

@@ -418,6 +418,7 @@ class Renderer:
         md.add_render_rule("heading_open", _render_heading_open)
         # Our own fence rule instead of `options.highlight`: markdown-it would wrap Pygments'
         # output in a second <pre> (markdown-it-py #256) and could not add the step caption.
+        self._inline_md: dict[bool, MarkdownIt] = {}
         self._highlighter = _Highlighter()
         md.add_render_rule("fence", _fence_rule(self._highlighter))
         self._md = md
@@ -425,6 +426,26 @@ class Renderer:
     def use_highlight_cache(self, cache: HighlightCache | None) -> None:
         """Reuse highlighted code blocks across builds (keyed by language and code)."""
         self._highlighter.cache = cache
+
+    def render_inline(self, text: str, *, links: bool = True) -> tuple[str, str]:
+        """One line of inline Markdown (a title, a description) → (HTML, plain text).
+
+        Authors write titles like "Deriving `Functor` in Rust": the page heading shows code,
+        while `<title>`, meta tags and feeds want the words alone. `links=False` for titles,
+        which themes put inside a link of their own (nested links are invalid HTML).
+        """
+        md = self._inline_md.get(links)
+        if md is None:
+            # No raw HTML here: a title such as "Why <div> soup" means the words, not a tag.
+            md = MarkdownIt("commonmark", {"html": False}).enable(["strikethrough"])
+            if not links:
+                md.disable(["link", "image", "autolink"])
+            self._inline_md[links] = md
+        env: dict[str, Any] = {}
+        tokens = md.parseInline(text, env)
+        html_out = md.renderer.render(tokens, md.options, env)
+        children = tokens[0].children if tokens and tokens[0].children else []
+        return html_out, _plain_text(children)
 
     def render(
         self,

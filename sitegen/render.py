@@ -40,7 +40,7 @@ def context_for(output: Output, site: Site, res: Resolver, site_view: SiteView) 
         ctx["page"] = page
         coll = CollectionView(res, output.params[0])
         ctx["collection"] = coll
-        ctx["title"] = page.title if page is not None else cfg.title
+        ctx["title"] = page.title_text if page is not None else cfg.title
         if coll.config.feed:
             ctx["feeds"].append({"title": f"{cfg.title}: {coll.config.title}", "url": coll.feed_url})
     elif kind == "index":

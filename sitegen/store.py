@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-MANIFEST_VERSION = 4
+MANIFEST_VERSION = 5
 MAX_BLOCKS = 50_000
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from sitegen.content import PageRecord
 from sitegen.model import Site
@@ -26,6 +26,7 @@ PAGE_FIELDS = frozenset({
     "key", "title", "slug", "url", "permalink", "path", "date", "updated", "draft", "description",
     "summary", "mastodon", "bluesky_url", "link", "extra", "collection", "word_count", "reading_time",
     "toc", "has_math", "steps", "source", "content", "older", "newer", "terms", "layout", "md_links",
+    "title_html", "title_text", "description_html",
 })
 
 
@@ -95,6 +96,9 @@ class Resolver:
             "newer": lambda r: self._neighbour(r, 1),
             "terms": lambda r: {t: [TermView(self, t, term) for term in terms] for t, terms in r.terms.items()},
             "summary": lambda r: r.description,
+            "title_html": lambda r: Markup(r.title_html or escape(r.title)),
+            "title_text": lambda r: r.title_text or r.title,
+            "description_html": lambda r: Markup(r.description_html or escape(r.description)),
             "link": lambda r: r.link,
             "reading_time": lambda r: max(1, round(r.word_count / 220)),
             "source": lambda r: f"content/{r.key}",
@@ -156,7 +160,8 @@ def snapshot(
         "word_count": rec.word_count, "reading_time": max(1, round(rec.word_count / 220)), "toc": rec.toc,
         "has_math": rec.has_math, "steps": rec.steps, "source": rec.key, "content": (rec.body_key, md_urls),
         "older": pair[0], "newer": pair[1], "terms": rec.terms, "layout": rec.layout,
-        "md_links": rec.md_links,
+        "md_links": rec.md_links, "title_html": rec.title_html, "title_text": rec.title_text,
+        "description_html": rec.description_html,
     }
     for tax, terms in rec.terms.items():
         values[tax] = terms
