@@ -600,8 +600,11 @@ class Builder:
             # Large builds write into a staging folder beside the output, moved into place at the end
             # (a first build moves the whole folder with one rename).
             job = _RenderJob(self, site, templates, staging)
-            results = _in_workers(job.run, [dirty[i::workers] for i in range(workers)])
+            results = _in_workers(job.run_in_worker, [dirty[i::workers] for i in range(workers)])
             self._processes = max(self._processes, workers)
+            # Workers found the templates' include closures; keep them for the next build.
+            for part in results:
+                templates.closures.update(part.closures)
         else:
             results = [_RenderJob(self, site, templates, staging).run(dirty)]
         for part in results:
@@ -786,6 +789,12 @@ def _definition(out: Output) -> tuple:
     return (out.template, out.kind, out.page, out.items, out.params)
 
 
+class _WorkerResults(list):
+    """A worker's rendered outputs, plus what it learnt about templates."""
+
+    closures: dict[str, frozenset[str]]
+
+
 class _RenderJob:
     """Renders outputs and stages the files whose bytes changed; picklable results only."""
 
@@ -812,6 +821,11 @@ class _RenderJob:
             return fm.key_line(fm.split(text, key), "layout")
         except (OSError, UnicodeDecodeError, SitegenError):
             return None
+
+    def run_in_worker(self, dirty: list[tuple[Output, tuple | None]]) -> _WorkerResults:
+        results = _WorkerResults(self.run(dirty))
+        results.closures = dict(self.templates.closures)
+        return results
 
     def run(self, dirty: list[tuple[Output, tuple | None]]) -> list[tuple[str, tuple, bool]]:
         results = []
