@@ -284,7 +284,11 @@ class Builder:
             self._check_md_links(site)
             self._index = None
         self._bits = field_bits(t.name for t in config.taxonomies)
-        deps = self._changed_deps(site, state, old_records, changed_pages, structure_same=reuse)
+        if full:  # everything renders anyway: no need to compare page fields
+            self._queries = query_values(site)
+            deps: set[Dep] = set()
+        else:
+            deps = self._changed_deps(site, state, old_records, changed_pages, structure_same=reuse)
         changed = pack(deps, self._bits)
         changed.update(pack(self._changed_templates(scan, old_scan), self._bits))
         templates = self._get_templates(config, scan, state, old_scan)
