@@ -115,7 +115,3 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
         if frame.filename.endswith((".html", ".xml", ".txt", ".htm")):
             found = (frame.filename, frame.lineno)
     return found
-
-
-def markup(text: str) -> Markup:
-    return Markup(text)
