@@ -95,6 +95,15 @@ def _walk(root: Path, keep_dots: bool = False) -> dict[str, Stat]:
     return found
 
 
+def _differing(new: Mapping[str, Any], old: Mapping[str, Any]) -> list[str]:
+    """Keys whose values differ between two mappings, a key missing on one side included."""
+    return [k for k in new.keys() | old.keys() if new.get(k, _MISSING) != old.get(k, _MISSING)]
+
+
+def _is_content(rel: str) -> bool:
+    return rel.endswith(".md") and not rel.startswith("_")
+
+
 def _file_stat(path: Path) -> Stat | None:
     try:
         st = path.stat()
@@ -146,6 +155,14 @@ class Builder:
         self.autosave = True
         """Save the manifest after each build; serve turns this off and calls save() after reloading."""
         self._body_cache: dict[str, str] = {}
+        self._project_root: Path | None = None
+        self._identity: tuple = ()
+        self._queries: dict[str, Any] = {}
+        self._processes = 1
+        self._dirty = False
+        """The manifest in memory differs from the one on disk."""
+        self._prune = False
+        """A full build ran: cached bodies no page uses can go."""
 
     # -- inputs -----------------------------------------------------------------------------
 
@@ -157,21 +174,27 @@ class Builder:
             config = replace(config, base_url=self.base_url)
         return config
 
-    def _scan(self, config: SiteConfig) -> dict[str, dict[str, Stat]]:
+    @staticmethod
+    def _input_roots(config: SiteConfig) -> dict[str, Path]:
+        """Each part of a scan and the folder it comes from."""
         from sitegen.theme import theme_dir
 
         theme = theme_dir(config)
-        # Folders starting with "_" are not collections (see discover_collections): skip them.
-        content = {
-            k: v for k, v in _walk(config.content_dir).items() if k.endswith(".md") and not k.startswith("_")
-        }
         return {
-            "content": content,
-            "theme_templates": _walk(theme / "templates"),
-            "site_templates": _walk(config.root / "templates"),
-            "theme_static": _walk(theme / "static", keep_dots=True),
-            "site_static": _walk(config.root / "static", keep_dots=True),
+            "content": config.content_dir,
+            "theme_templates": theme / "templates",
+            "site_templates": config.root / "templates",
+            "theme_static": theme / "static",
+            "site_static": config.root / "static",
         }
+
+    def _scan(self, config: SiteConfig) -> dict[str, dict[str, Stat]]:
+        roots = self._input_roots(config)
+        # Dot files are published from static/ (.well-known); elsewhere they are editor state.
+        scan = {part: _walk(root, keep_dots=part.endswith("static")) for part, root in roots.items()}
+        # Folders starting with "_" are not collections (see discover_collections): skip them.
+        scan["content"] = {k: v for k, v in scan["content"].items() if _is_content(k)}
+        return scan
 
     def _rescan_hinted(
         self, config: SiteConfig, old_scan: dict[str, dict[str, Stat]], changed: Iterable[str | Path]
@@ -179,16 +202,7 @@ class Builder:
         """Update last build's scan for just the paths a watcher reported; None means scan everything."""
         if not old_scan:
             return None
-        from sitegen.theme import theme_dir
-
-        theme = theme_dir(config)
-        roots = {
-            "content": config.content_dir,
-            "site_templates": config.root / "templates",
-            "theme_templates": theme / "templates",
-            "site_static": config.root / "static",
-            "theme_static": theme / "static",
-        }
+        roots = self._input_roots(config)
         scan = {part: dict(entries) for part, entries in old_scan.items()}
         for raw in changed:
             path = Path(raw).absolute()
@@ -203,7 +217,7 @@ class Builder:
                 if path.is_dir() or (name not in scan[part] and not path.exists() and
                                      any(k.startswith(name + "/") for k in scan[part])):
                     return None  # a folder came or went: scan everything
-                if part == "content" and (not name.endswith(".md") or name.startswith("_")):
+                if part == "content" and not _is_content(name):
                     break
                 st = _file_stat(path)
                 if st is None:
@@ -296,7 +310,7 @@ class Builder:
         staging = self.out_dir.parent / f".{self.out_dir.name}.sitegen-staging-{os.getpid()}"
         if staging.exists():
             shutil.rmtree(staging)
-        self._memory: dict[str, bytes] = {}
+        self._memory = {}
         try:
             new_outputs = self._render(site, templates, state.get("outputs", {}), changed, full, staging, report,
                                        use_index=reuse)
@@ -330,24 +344,30 @@ class Builder:
 
     def save(self) -> None:
         """Write the manifest (and drop unused cached bodies after a full build)."""
-        if not getattr(self, "_dirty", False) or self.state is None:
+        if not self._dirty or self.state is None:
             return
         save_manifest(self.cache_dir, self.state)
-        if getattr(self, "_prune", False):
+        if self._prune:
             self._bodies.prune({r.body_key for r in self.state["records"].values()})
             self._prune = False
         self._dirty = False
 
     # -- pages ------------------------------------------------------------------------------
 
-    def _include_stats(self, records: Mapping[str, PageRecord]) -> dict[str, Stat | None]:
-        from sitegen.includes import find_project_root
+    @property
+    def project_root(self) -> Path:
+        """Where `include=` paths start (found once: every page with steps asks)."""
+        if self._project_root is None:
+            from sitegen.includes import find_project_root
 
+            self._project_root = find_project_root(self.site_dir)
+        return self._project_root
+
+    def _include_stats(self, records: Mapping[str, PageRecord]) -> dict[str, Stat | None]:
         paths = {inc for rec in records.values() for inc in rec.includes}
         if not paths:
             return {}
-        root = find_project_root(self.site_dir)
-        return {p: _file_stat(root / p) for p in sorted(paths)}
+        return {p: _file_stat(self.project_root / p) for p in sorted(paths)}
 
     def _refresh_pages(
         self,
@@ -368,8 +388,9 @@ class Builder:
         else:
             keys = [k for k, st in content.items() if old_content.get(k) != st or k not in records]
             if stale_includes:
+                listed = set(keys)
                 keys += [k for k, r in records.items()
-                         if k in content and k not in keys and not stale_includes.isdisjoint(r.includes)]
+                         if k in content and k not in listed and not stale_includes.isdisjoint(r.includes)]
         for key in keys:
             old = records.get(key)
             uses_stale = old is not None and not stale_includes.isdisjoint(old.includes)
@@ -448,9 +469,9 @@ class Builder:
         return key, record, rendered.html
 
     def _include_reader(self, key: str, used: list[tuple[str, str]]) -> Any:
-        from sitegen.includes import find_project_root, resolve_include
+        from sitegen.includes import resolve_include
 
-        root = find_project_root(self.site_dir)
+        root = self.project_root
 
         def read(rel: str) -> str:
             path = resolve_include(root, rel)
@@ -514,34 +535,24 @@ class Builder:
                     touched.add(key)
             touched |= {k for k, r in site.pages.items() if r.md_links}
             touched |= set(old_neigh) ^ set(site.pages)
-        old_visible = old_neigh
         changed: set[Dep] = set()
         for key in touched:
             rec = site.pages.get(key)
             new = snapshot(rec, site.pages, site.neighbours) if rec is not None else {}
-            old_rec = old_records.get(key) if key in old_visible else None
+            old_rec = old_records.get(key) if key in old_neigh else None
             old = snapshot(old_rec, old_records, old_neigh) if old_rec is not None else {}
-            for name in new.keys() | old.keys():
-                if new.get(name, _MISSING) != old.get(name, _MISSING):
-                    changed.add((key, name))
+            changed.update((key, name) for name in _differing(new, old))
         if structure_same:
             self._queries = state.get("queries", {})
             return changed
-        queries = query_values(site)
-        old_q = state.get("queries", {})
-        for name in queries.keys() | old_q.keys():
-            if queries.get(name, _MISSING) != old_q.get(name, _MISSING):
-                changed.add(("?q", name))
-        self._queries = queries
+        self._queries = query_values(site)
+        changed.update(("?q", name) for name in _differing(self._queries, state.get("queries", {})))
         return changed
 
     def _changed_templates(self, scan: dict[str, dict[str, Stat]], old_scan: dict[str, dict[str, Stat]]) -> set[Dep]:
         changed: set[Dep] = set()
         for part in ("theme_templates", "site_templates"):
-            new, old = scan[part], old_scan.get(part, {})
-            for name in new.keys() | old.keys():
-                if new.get(name) != old.get(name):
-                    changed.add(("?t", name))
+            changed.update(("?t", name) for name in _differing(scan[part], old_scan.get(part, {})))
         if changed:
             changed.add(("?t", "*"))
         return changed
