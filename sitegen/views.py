@@ -64,6 +64,11 @@ def describe(key: str, mask: int, bits: Mapping[str, int]) -> str:
     return f"{', '.join(names[:3])} of content/{key} changed"
 
 
+def reading_time(words: int) -> int:
+    """Minutes to read, at 220 words a minute; never less than one."""
+    return max(1, round(words / 220))
+
+
 class Recorder:
     """Collects the dependencies of the output currently being rendered (rendering is serial)."""
 
@@ -100,7 +105,7 @@ class Resolver:
             "title_text": lambda r: r.title_text or r.title,
             "description_html": lambda r: Markup(r.description_html or escape(r.description)),
             "link": lambda r: r.link,
-            "reading_time": lambda r: max(1, round(r.word_count / 220)),
+            "reading_time": lambda r: reading_time(r.word_count),
             "source": lambda r: f"content/{r.key}",
             "path": lambda r: r.path_url,
         }
@@ -118,7 +123,7 @@ class Resolver:
         for written in rec.md_links:
             target = self.site.pages.get(rec.md_target(written))
             frag = "#" + written.split("#", 1)[1] if "#" in written else ""
-            url = href(target.path_url) + frag if target else written
+            url = self.href(target) + frag if target else written
             # Same escaping as the renderer used for the placeholder (`&` → `&amp;`).
             html = html.replace(f'"{md_link_placeholder(written)}"', f'"{url}"')
         return html
@@ -157,7 +162,7 @@ def snapshot(
         "path": rec.path_url, "date": rec.date, "updated": rec.updated, "draft": rec.draft,
         "description": rec.description, "summary": rec.description, "mastodon": rec.mastodon,
         "bluesky_url": rec.bluesky_url, "link": rec.link, "extra": rec.extra, "collection": rec.collection,
-        "word_count": rec.word_count, "reading_time": max(1, round(rec.word_count / 220)), "toc": rec.toc,
+        "word_count": rec.word_count, "reading_time": reading_time(rec.word_count), "toc": rec.toc,
         "has_math": rec.has_math, "steps": rec.steps, "source": rec.key, "content": (rec.body_key, md_urls),
         "older": pair[0], "newer": pair[1], "terms": rec.terms, "layout": rec.layout,
         "md_links": rec.md_links, "title_html": rec.title_html, "title_text": rec.title_text,
