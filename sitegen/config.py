@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sitegen.errors import ConfigError, SitegenError
+from sitegen.errors import ConfigError, SitegenError, toml_error_line
 
 CONFIG_NAME = "sitegen.toml"
 
@@ -250,7 +250,7 @@ def load_config(site_dir: Path) -> SiteConfig:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"not valid UTF-8 (byte {exc.start})", path) from None
     except tomllib.TOMLDecodeError as exc:
-        line = _toml_error_line(str(exc))
+        line = toml_error_line(exc)
         raise ConfigError(f"invalid TOML: {exc}", path, line) from None
     return config_from_dict(data, site_dir, path, hashlib.blake2b(raw_bytes, digest_size=16).hexdigest())
 
@@ -342,11 +342,3 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
         digest=digest,
     )
 
-
-def _toml_error_line(message: str) -> int | None:
-    marker = "(at line "
-    start = message.find(marker)
-    if start == -1:
-        return None
-    digits = message[start + len(marker):].split(",", 1)[0]
-    return int(digits) if digits.isdigit() else None

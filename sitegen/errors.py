@@ -45,3 +45,11 @@ class TemplateError(SitegenError):
 
 class RunbookError(SitegenError):
     """A runbook is malformed, or a run cannot proceed."""
+
+
+def toml_error_line(exc: Exception) -> int | None:
+    """The 1-based line tomllib names in its message ("… (at line 3, column 9)")."""
+    import re
+
+    match = re.search(r"\(at line (\d+)", str(exc))
+    return int(match.group(1)) if match else None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sitegen.errors import ContentError
+from sitegen.errors import ContentError, toml_error_line
 
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:-|$)")
 _BLUESKY = re.compile(r"^at://([^/\s]+)/app\.bsky\.feed\.post/([^/\s]+)$")
@@ -83,8 +83,9 @@ def _parse(raw: str, fmt: str, source: str) -> dict[str, Any]:
         try:
             return tomllib.loads(raw)
         except tomllib.TOMLDecodeError as exc:
-            match = re.search(r"\(at line (\d+)", str(exc))
-            line = int(match.group(1)) + 1 if match else None
+            # +1: the front matter starts on the line after the opening `+++`.
+            line = toml_error_line(exc)
+            line = line + 1 if line is not None else None
             raise ContentError(f"invalid TOML front matter: {exc}", source, line) from None
     import yaml
 
