@@ -1,0 +1,109 @@
+"""Code blocks through Pygments: one formatter, a lexer cache, an optional cross-build cache; theme CSS."""
+
+from __future__ import annotations
+
+import hashlib
+from io import StringIO
+from typing import Protocol
+
+from markdown_it.common.utils import escapeHtml
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import get_all_lexers, get_lexer_by_name
+from pygments.styles import get_all_styles
+from pygments.util import ClassNotFound
+
+from sitegen.errors import ConfigError
+
+
+def highlight_css(light: str = "default", dark: str = "monokai") -> str:
+    """Pygments CSS for `pre.highlight`; the `dark` style applies under `prefers-color-scheme: dark`.
+
+    Raises ConfigError for a style name Pygments does not know.
+    """
+
+    def rules(style: str) -> str:
+        try:
+            formatter = HtmlFormatter(style=style)
+        except ClassNotFound:
+            known = ", ".join(sorted(get_all_styles()))
+            raise ConfigError(f"unknown highlight style {style!r} (known: {known})") from None
+        # Only the scoped rules: `get_style_defs()` also emits a global `pre { … }` rule,
+        # which would restyle every `<pre>` of the theme.
+        scope = ".highlight"
+        return "\n".join(
+            [*formatter.get_background_style_defs(scope), *formatter.get_token_style_defs(scope)]
+        )
+
+    dark_rules = "\n".join("  " + line for line in rules(dark).splitlines())
+    return f"{rules(light)}\n@media (prefers-color-scheme: dark) {{\n{dark_rules}\n}}\n"
+
+
+class HighlightCache(Protocol):
+    """Highlighted code by (language, code) key; the engine keeps one across builds."""
+
+    def get(self, key: str) -> str | None: ...
+
+    def put(self, key: str, html: str) -> None: ...
+
+
+class Highlighter:
+    """Pygments with one formatter and a per-language lexer cache (lexer lookup is slow)."""
+
+    def __init__(self) -> None:
+        self._formatter = HtmlFormatter(nowrap=True)
+        self.cache: HighlightCache | None = None
+        """Optional: a hit skips Pygments, whose lexers compile their regexes on first use in
+        each process (tens of ms per language) — most of a one-post rebuild for code-heavy posts."""
+        self._lexers: dict[str, Lexer | None] = {}
+        self._builtin: frozenset[str] | None = None
+
+    def lexer(self, lang: str) -> Lexer | None:
+        try:
+            return self._lexers[lang]
+        except KeyError:
+            pass
+        if self._builtin is None:
+            # Built-in lexers only. For a name it does not know, Pygments scans the
+            # `pygments.lexers` entry points of every installed package; an installed
+            # IPython then imports IPython and jedi (~0.5 s, and jedi raises the recursion
+            # limit). Output must not depend on what else happens to be installed, either.
+            self._builtin = frozenset(
+                alias for _, aliases, _, _ in get_all_lexers(plugins=False) for alias in aliases
+            )
+        found: Lexer | None = None
+        if lang in self._builtin:
+            # stripnl=False: leading/trailing blank lines are part of what the author wrote.
+            found = get_lexer_by_name(lang, stripnl=False, ensurenl=True)
+        # Unknown names are cached too, but the cache must not grow without bound on
+        # adversarial input (every fence a different made-up language).
+        if len(self._lexers) < 1024:
+            self._lexers[lang] = found
+        return found
+
+    def code_html(self, code: str, lang: str, classes: tuple[str, ...] = ()) -> str:
+        """`<pre>` for one block: highlighted when Pygments knows `lang`, escaped otherwise."""
+        lang_attr = f' class="language-{escapeHtml(lang)}"' if lang else ""
+        body = None
+        key = ""
+        if self.cache is not None and lang and code:
+            # Looked up before the lexer: creating a lexer is what compiles its regexes.
+            key = hashlib.blake2b(f"{lang}\0{code}".encode(), digest_size=16).hexdigest()
+            body = self.cache.get(key)
+        if body is not None:
+            pre_class = " ".join(("highlight", *classes))
+        else:
+            lexer = self.lexer(lang) if lang else None
+            if lexer is None or not code:
+                pre_class = " ".join(classes)
+                body = escapeHtml(code)
+            else:
+                pre_class = " ".join(("highlight", *classes))
+                out = StringIO()
+                self._formatter.format(lexer.get_tokens(code), out)
+                body = out.getvalue()
+                if self.cache is not None:
+                    self.cache.put(key, body)
+        pre_attr = f' class="{escapeHtml(pre_class)}"' if pre_class else ""
+        # tabindex: a code block that scrolls sideways must be reachable from the keyboard.
+        return f'<pre{pre_attr} tabindex="0"><code{lang_attr}>{body}</code></pre>\n'

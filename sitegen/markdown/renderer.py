@@ -1,0 +1,316 @@
+"""The Markdown renderer: parse, one walk over the tokens collecting the document's facts, render."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
+
+from sitegen.errors import ContentError, SitegenError
+from sitegen.fence import FenceInfoError, parse_fence_info
+from sitegen.markdown import footnotes
+from sitegen.markdown.document import MD_LINK_PREFIX, Heading, Rendered
+from sitegen.markdown.highlight import HighlightCache, Highlighter
+from sitegen.markdown.mathml import math_to_html, render_math_inline_double
+from sitegen.markdown.steps import FENCE_META_KEY, FenceBlock, fence_rule
+
+
+@dataclass
+class _Walk:
+    """Facts collected from one document's tokens."""
+
+    toc: list[Heading] = field(default_factory=list)
+    summary: str = ""
+    links: list[str] = field(default_factory=list)
+    md_links: list[str] = field(default_factory=list)
+    has_math: bool = False
+    steps: list[str] = field(default_factory=list)
+
+
+_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+# Attribute values that are URLs in raw HTML blocks/inline tags (authors write <img>, <a>).
+_HTML_URL_RE = re.compile(
+    r"""(?<![\w-])(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE
+)
+_SLUG_DROP_RE = re.compile(r"[^\w\- ]")
+_DOC_ID_UNSAFE_RE = re.compile(r"[^\w./-]+")
+
+
+def _plain_text(children: Sequence[Token]) -> str:
+    """Inline tokens as plain text: markup and raw HTML tags dropped, breaks become spaces."""
+    parts: list[str] = []
+    for child in children:
+        kind = child.type
+        if kind in ("text", "code_inline", "math_inline", "math_inline_double"):
+            parts.append(child.content)
+        elif kind in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return " ".join("".join(parts).split())
+
+
+def _slugify(text: str) -> str:
+    # GitHub's rule (lower-case, keep letters/digits/-/_, spaces to hyphens) so anchors
+    # written for GitHub keep working; `\w` is Unicode-aware, so "Überblick" stays readable.
+    slug = _SLUG_DROP_RE.sub("", text.lower()).replace(" ", "-")
+    return slug or "section"
+
+
+def _is_relative_md(href: str) -> bool:
+    if not href or href[0] in "#/" or _SCHEME_RE.match(href):
+        return False
+    path = href.split("#", 1)[0].split("?", 1)[0]
+    return path.lower().endswith(".md")
+
+
+def _render_heading_open(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    token = tokens[idx]
+    opening = self.renderToken(tokens, idx, options, env)
+    slug = token.attrGet("id")
+    if not slug:
+        return opening
+    text = escapeHtml(token.meta.get("text", ""))
+    return f'{opening}<a class="anchor" href="#{escapeHtml(str(slug))}" aria-label="Permalink: {text}">#</a>'
+
+
+class Renderer:
+    """Markdown → HTML, reusable: build once, call `render()` for each document."""
+
+    def __init__(self) -> None:
+        md = MarkdownIt("commonmark", {"html": True, "typographer": False, "xhtmlOut": False})
+        # Only `~~strike~~`: GFM's single-tilde form would strike "~5 to ~10" in prose.
+        md.enable(["table", "strikethrough"])
+        # markdown-it-py ≥ 4.1 parses GFM task items in its list rule, cheaper than the
+        # tasklists plugin's extra pass over every token.
+        md.options["tasklists"] = True
+        md.options["tasklists_editable"] = False
+        # GFM's autolink extension rather than linkify-it: linkify's fuzzy matching turns
+        # "README.md" and "main.py" into links to the .md and .py top-level domains.
+        md.use(gfm_autolink_plugin)
+        md.use(footnote_plugin, inline=False)
+        # Pandoc's rule for inline math: no space inside the dollars and no digit after the
+        # closing one, so "$5 and $10" and "$5-$10" stay prose.
+        md.use(
+            dollarmath_plugin,
+            allow_labels=False,
+            allow_space=False,
+            allow_digits=False,
+            allow_blank_lines=False,
+            double_inline=True,
+            renderer=math_to_html,
+        )
+        # The plugin renders `$$…$$` inside a paragraph as a <div>, which cannot sit in a
+        # <p>; a <span> holding block-mode MathML displays the same and stays valid.
+        md.add_render_rule("math_inline_double", render_math_inline_double)
+        md.add_render_rule("footnote_ref", footnotes.render_footnote_ref)
+        md.add_render_rule("footnote_block_open", footnotes.render_footnote_block_open)
+        md.add_render_rule("footnote_block_close", footnotes.render_footnote_block_close)
+        md.add_render_rule("footnote_open", footnotes.render_footnote_open)
+        md.add_render_rule("footnote_close", footnotes.render_footnote_close)
+        md.add_render_rule("footnote_anchor", footnotes.render_footnote_anchor)
+        md.add_render_rule("heading_open", _render_heading_open)
+        # Our own fence rule instead of `options.highlight`: markdown-it would wrap Pygments'
+        # output in a second <pre> (markdown-it-py #256) and could not add the step caption.
+        self._inline_md: dict[bool, MarkdownIt] = {}
+        self._highlighter = Highlighter()
+        md.add_render_rule("fence", fence_rule(self._highlighter))
+        self._md = md
+
+    def use_highlight_cache(self, cache: HighlightCache | None) -> None:
+        """Reuse highlighted code blocks across builds (keyed by language and code)."""
+        self._highlighter.cache = cache
+
+    def render_inline(self, text: str, *, links: bool = True) -> tuple[str, str]:
+        """One line of inline Markdown (a title, a description) → (HTML, plain text).
+
+        Authors write titles like "Deriving `Functor` in Rust": the page heading shows code,
+        while `<title>`, meta tags and feeds want the words alone. `links=False` for titles,
+        which themes put inside a link of their own (nested links are invalid HTML).
+        """
+        md = self._inline_md.get(links)
+        if md is None:
+            # No raw HTML here: a title such as "Why <div> soup" means the words, not a tag.
+            md = MarkdownIt("commonmark", {"html": False}).enable(["strikethrough"])
+            if not links:
+                md.disable(["link", "image", "autolink"])
+            self._inline_md[links] = md
+        env: dict[str, Any] = {}
+        tokens = md.parseInline(text, env)
+        html_out = md.renderer.render(tokens, md.options, env)
+        children = tokens[0].children if tokens and tokens[0].children else []
+        return html_out, _plain_text(children)
+
+    def render(
+        self,
+        text: str,
+        *,
+        doc_id: str,
+        source: str = "<string>",
+        line_offset: int = 0,
+        read_include: Callable[[str], str] | None = None,
+    ) -> Rendered:
+        """Render one document.
+
+        `doc_id` prefixes footnote ids so several documents can share a page; heading ids
+        are not prefixed (URLs like `/post/#setup` stay pretty). `source` and `line_offset`
+        (lines before `text` in the file, e.g. front matter) only locate errors.
+        `read_include(path)` supplies the code of a step fence with `include=path`; the
+        engine should record the paths it is asked for, since they are inputs of the output.
+
+        Raises ContentError for a malformed or duplicate runbook step or a failed include;
+        any other Markdown renders.
+        """
+        # `docId` is the footnote plugin's key for the id prefix. It goes into attributes
+        # unescaped, so only id-safe characters are kept.
+        env: dict[str, Any] = {"docId": _DOC_ID_UNSAFE_RE.sub("_", doc_id)}
+        tokens = self._md.parse(text, env)
+        walk = self._walk(tokens, env, source, line_offset, read_include)
+        body = self._md.renderer.render(tokens, self._md.options, env)
+        return Rendered(
+            html=body,
+            toc=tuple(walk.toc),
+            summary=walk.summary,
+            links=tuple(walk.links),
+            md_links=tuple(walk.md_links),
+            has_math=walk.has_math,
+            steps=tuple(walk.steps),
+        )
+
+    # The one pass over the tokens: collects the document's facts and prepares tokens for
+    # the render rules (ids, lazy images, placeholder hrefs, fence metadata), so nothing
+    # has to search the HTML afterwards.
+    def _walk(
+        self,
+        tokens: list[Token],
+        env: EnvType,
+        source: str,
+        line_offset: int,
+        read_include: Callable[[str], str] | None,
+    ) -> _Walk:
+        walk = _Walk()
+        slugs: set[str] = set()
+        next_suffix: dict[str, int] = {}
+        # Footnote ids share the id namespace with headings; a heading must not take one.
+        prefix = footnotes.footnote_ids(env)
+        for n in range(1, len(env.get("footnotes", {}).get("list", {})) + 1):
+            slugs.add(f"fn-{prefix}{n}")
+            slugs.add(f"fnref-{prefix}{n}")
+        want_summary = True
+        for idx, token in enumerate(tokens):
+            kind = token.type
+            if kind == "inline":
+                if token.children:
+                    self._walk_inline(token.children, walk)
+            elif kind == "heading_open":
+                heading_text = _plain_text(tokens[idx + 1].children or ())
+                slug = _slugify(heading_text)
+                # Resume counting where this slug left off: a post with hundreds of
+                # identical headings must not cost quadratic time.
+                n = next_suffix.get(slug, 0)
+                unique = f"{slug}-{n}" if n else slug
+                while unique in slugs:
+                    n += 1
+                    unique = f"{slug}-{n}"
+                next_suffix[slug] = n + 1
+                slugs.add(unique)
+                token.attrSet("id", unique)
+                token.meta["text"] = heading_text
+                walk.toc.append(Heading(level=int(token.tag[1]), id=unique, text=heading_text))
+            elif kind == "paragraph_open":
+                if want_summary and token.level == 0:
+                    # A paragraph holding only an image has no words to summarise; use the
+                    # first one that does.
+                    walk.summary = _plain_text(tokens[idx + 1].children or ())
+                    want_summary = not walk.summary
+            elif kind == "fence":
+                token.meta[FENCE_META_KEY] = self._fence(token, walk, source, line_offset, read_include)
+            elif kind == "html_block":
+                self._html_links(token.content, walk)
+            elif kind == "math_block":
+                walk.has_math = True
+        return walk
+
+    def _walk_inline(self, children: list[Token], walk: _Walk) -> None:
+        for child in children:
+            kind = child.type
+            if kind == "link_open":
+                href = str(child.attrGet("href") or "")
+                if _is_relative_md(href):
+                    walk.md_links.append(href)
+                    href = MD_LINK_PREFIX + href
+                    child.attrSet("href", href)
+                walk.links.append(href)
+            elif kind == "image":
+                walk.links.append(str(child.attrGet("src") or ""))
+                child.attrSet("loading", "lazy")
+                child.attrSet("decoding", "async")
+            elif kind == "html_inline":
+                self._html_links(child.content, walk)
+            elif kind in ("math_inline", "math_inline_double"):
+                walk.has_math = True
+
+    @staticmethod
+    def _html_links(raw: str, walk: _Walk) -> None:
+        if "=" not in raw:
+            return
+        for match in _HTML_URL_RE.finditer(raw):
+            value = match.group(1) if match.group(1) is not None else match.group(2) or match.group(3)
+            walk.links.append(html.unescape(value or ""))
+
+    def _fence(
+        self,
+        token: Token,
+        walk: _Walk,
+        source: str,
+        line_offset: int,
+        read_include: Callable[[str], str] | None,
+    ) -> FenceBlock:
+        line = line_offset + (token.map[0] + 1 if token.map else 1)
+        # The raw info string, as the runbook parser reads it, so that a block means the
+        # same thing on the page and when it runs.
+        try:
+            info = parse_fence_info(token.info)
+        except FenceInfoError as exc:
+            raise ContentError(f"bad runbook step attributes: {exc}", source, line) from exc
+        # Braces holding only `.class` words are a rendering hint, not a step (as in
+        # sitegen.runbook): the classes go on the <pre>.
+        if not info.has_braces or not info.attrs:
+            return FenceBlock(lang=info.lang, code=token.content, classes=info.classes)
+        name = info.attrs.get("name", "")
+        if not isinstance(name, str):
+            raise ContentError("runbook step attribute name needs a value", source, line)
+        # Unnamed steps are numbered among the document's steps, as the runbook parser does.
+        name = name or f"step-{len(walk.steps) + 1}"
+        if name in walk.steps:
+            raise ContentError(f"runbook step name {name!r} is used twice in this document", source, line)
+        code = token.content
+        if "include" in info.attrs:
+            code = self._include(info.attrs["include"], read_include, source, line)
+        walk.steps.append(name)
+        return FenceBlock(lang=info.lang, code=code, classes=info.classes, info=info, step_name=name)
+
+    @staticmethod
+    def _include(
+        path: str | bool, read_include: Callable[[str], str] | None, source: str, line: int
+    ) -> str:
+        if not isinstance(path, str) or not path:
+            raise ContentError("include= needs a file path", source, line)
+        if read_include is None:
+            raise ContentError(f"cannot include {path!r}: includes are not available here", source, line)
+        try:
+            return read_include(path)
+        except (SitegenError, OSError) as exc:
+            detail = exc.message if isinstance(exc, SitegenError) else (exc.strerror or str(exc))
+            raise ContentError(f"cannot include {path!r}: {detail}", source, line) from exc
