@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 from urllib.parse import unquote
 
-from sitegen.engine import Builder
+from sitegen.build.builder import Builder
 from sitegen.errors import SitegenError
 from sitegen.linkcheck import Broken, check_links, html_files
 from sitegen.model import Site, build_site

@@ -134,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _build(args: argparse.Namespace) -> int:
     import gc
 
-    from sitegen.engine import Builder
+    from sitegen.build.builder import Builder
 
     # A one-shot build allocates many objects and makes few reference cycles; the cycle
     # collector would run hundreds of times for nothing. The process exits right after.

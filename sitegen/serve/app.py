@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from sitegen.build.builder import Builder, Report
+from sitegen.build.store import default_cache_root
 from sitegen.config import CONFIG_NAME, load_config
-from sitegen.engine import Builder, Report
 from sitegen.errors import ConfigError, SitegenError
 from sitegen.serve.changes import KINDS, TOP_DIRS, changes_watch_set, needs_build, reload_event, sort_changes
 from sitegen.serve.hub import Hub
 from sitegen.serve.server import PreviewServer
 from sitegen.serve.watch import Watcher
-from sitegen.store import default_cache_root
 from sitegen.urls import url_for_file
 
 STEP_MS = 2

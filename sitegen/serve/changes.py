@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from sitegen.build.builder import Report
+from sitegen.build.scan import input_kind
 from sitegen.config import CONFIG_NAME
-from sitegen.engine import Report, input_kind
 from sitegen.urls import url_for_file
 
 KINDS = ("config", "templates", "content", "static")

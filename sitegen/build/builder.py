@@ -1,0 +1,253 @@
+"""The Builder: one site into one output directory, incrementally.
+
+A build scans the inputs (scan.py), parses the content files that changed (pages.py), works out
+which dependency keys changed and which outputs read them (plan.py), renders those (render.py)
+and puts the result in place (commit.py). The state between builds lives in the cache
+(store.py); a build that finds nothing changed imports no Markdown or template library at all.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sitegen import __version__
+from sitegen.build.commit import commit
+from sitegen.build.pages import PageLoader
+from sitegen.build.plan import plan_static, same_structure
+from sitegen.build.render import RenderStep
+from sitegen.build.scan import Scan, rescan_hinted, scan_inputs, tampered_outputs
+from sitegen.build.store import BodyStore, cache_dir_for, default_cache_root, load_manifest, save_manifest
+from sitegen.config import SiteConfig, load_config
+from sitegen.content import PageRecord
+from sitegen.model import Site, build_site
+from sitegen.views import Dep, field_bits, pack, query_values
+
+
+@dataclass
+class Report:
+    """What one build did."""
+
+    rendered: list[tuple[str, str]] = field(default_factory=list)
+    """(URL, reason) for every output rendered."""
+    written: list[str] = field(default_factory=list)
+    """Output files whose bytes changed and were written."""
+    removed: list[str] = field(default_factory=list)
+    copied: list[str] = field(default_factory=list)
+    """Static files copied."""
+    parsed: list[str] = field(default_factory=list)
+    """Content files read and rendered again."""
+    seconds: float = 0.0
+    full: bool = False
+    processes: int = 1
+    """Processes that rendered (more than one when a large build forked workers)."""
+
+    @property
+    def changed_files(self) -> list[str]:
+        return self.written + self.copied + self.removed
+
+    @property
+    def nothing(self) -> bool:
+        return not (self.written or self.removed or self.copied)
+
+
+
+class Builder(PageLoader, RenderStep):
+    """Builds one site into one output directory, keeping its state between builds (for serve)."""
+
+    def __init__(
+        self,
+        site_dir: Path,
+        out_dir: Path | None = None,
+        *,
+        drafts: bool = False,
+        cache_dir: Path | None = None,
+        base_url: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        jobs: int | None = None,
+        clean: bool = False,
+    ) -> None:
+        self.site_dir = Path(site_dir).resolve()
+        self.out_dir = Path(out_dir).resolve() if out_dir else self.site_dir / "public"
+        self.drafts = drafts
+        self.base_url = base_url.rstrip("/") if base_url else None
+        env = os.environ if environ is None else environ
+        self.cache_dir = Path(cache_dir) if cache_dir else cache_dir_for(
+            default_cache_root(env), self.site_dir, self.out_dir, drafts
+        )
+        self.state: dict[str, Any] | None = None
+        self.clean = clean
+        """Render everything once, ignoring what the cache says (outputs it no longer makes are still removed)."""
+        if jobs is None:
+            jobs = int(env.get("SITEGEN_JOBS", "0") or 0) or min(os.cpu_count() or 1, 4)
+        self.jobs = max(1, jobs)
+        """Processes used for large builds (1 = no forking)."""
+        self.site: Site | None = None
+        self.config: SiteConfig | None = None
+        self._renderer: Any = None
+        self._templates: Any = None
+        self._templates_key: Any = None
+        self._bodies = BodyStore(self.cache_dir)
+        self._tampered: set[str] = set()
+        self._memory: dict[str, bytes] = {}
+        self._index: dict[str, set[str]] | None = None
+        self._bits: dict[str, int] = {}
+        self.autosave = True
+        """Save the manifest after each build; serve turns this off and calls save() after reloading."""
+        self._body_cache: dict[str, str] = {}
+        self._project_root: Path | None = None
+        self._identity: tuple = ()
+        self._queries: dict[str, Any] = {}
+        self._processes = 1
+        self._dirty = False
+        """The manifest in memory differs from the one on disk."""
+        self._prune = False
+        """A full build ran: cached bodies no page uses can go."""
+
+    # -- inputs -----------------------------------------------------------------------------
+
+    def _load_config(self) -> SiteConfig:
+        config = load_config(self.site_dir)
+        if self.base_url:
+            from dataclasses import replace
+
+            config = replace(config, base_url=self.base_url)
+        return config
+
+
+    # -- the build --------------------------------------------------------------------------
+
+    def build(self, changed: Iterable[str | Path] | None = None) -> Report:
+        """Bring the output directory up to date.
+
+        `changed` (optional) lists the paths a watcher saw change; with it, unchanged parts of
+        the tree are not re-scanned. Without it, every input is checked.
+        """
+        started = time.perf_counter()
+        report = Report()
+        config = self._load_config()
+        self.config = config
+        identity = (config.digest, self.base_url, self.drafts, str(self.out_dir), __version__)
+        if self.state is None:
+            self.state = load_manifest(self.cache_dir) or {}
+        state = self.state
+        self._identity = identity
+        full = state.get("identity") != identity or self.clean
+        self.clean = False
+        old_scan = state.get("scan", {})
+        hinted = None if full or changed is None else rescan_hinted(config, old_scan, changed)
+        scan = hinted if hinted is not None else scan_inputs(config)
+        includes_now = self._include_stats(state.get("records", {}))
+        # With hints from a watcher, the output dir is ours alone: skip stat()ing every output.
+        self._tampered = set() if hinted is not None else tampered_outputs(self.out_dir, state.get("outputs", {}))
+        if not full and scan == old_scan and includes_now == state.get("includes") and not self._tampered:
+            report.seconds = time.perf_counter() - started
+            return report
+
+        report.full = full
+        self._processes = 1
+        old_records: dict[str, PageRecord] = state.get("records", {})
+        records = dict(old_records)
+        changed_pages = self._refresh_pages(config, scan["content"], old_scan.get("content", {}), records,
+                                            includes_now, state.get("includes", {}), full, report)
+
+        # A long-lived builder (serve) keeps its site model when an edit moves nothing:
+        # rebuilding it costs more than the edit at 10,000 posts.
+        reuse = (
+            not full and self.site is not None and same_structure(old_records, records, changed_pages, config)
+        )
+        if reuse:
+            assert self.site is not None
+            site = copy.copy(self.site)
+            site.pages = dict(site.pages)
+            for key in changed_pages:
+                if key in site.pages:
+                    site.pages[key] = records[key]
+            self._check_md_links(site, changed_pages)
+        else:
+            site = build_site(config, records, self.drafts)
+            self._check_md_links(site)
+            self._index = None
+        self._bits = field_bits(t.name for t in config.taxonomies)
+        if full:  # everything renders anyway: no need to compare page fields
+            self._queries = query_values(site)
+            deps: set[Dep] = set()
+        else:
+            deps = self._changed_deps(site, state, old_records, changed_pages, structure_same=reuse)
+        changed = pack(deps, self._bits)
+        changed.update(pack(self._changed_templates(scan, old_scan), self._bits))
+        templates = self._get_templates(config, scan, state, old_scan)
+
+        staging = self.out_dir.parent / f".{self.out_dir.name}.sitegen-staging-{os.getpid()}"
+        if staging.exists():
+            shutil.rmtree(staging)
+        self._memory = {}
+        try:
+            new_outputs = self._render(site, templates, state.get("outputs", {}), changed, full, staging, report,
+                                       use_index=reuse)
+            static_plan = plan_static(config, scan, (self.state or {}).get("static", {}), self.out_dir, full,
+                                      set(new_outputs), report)
+            self._bodies.flush()
+            commit(self.out_dir, staging, self._memory, new_outputs, state.get("outputs", {}), static_plan, report)
+            self._memory = {}
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+
+        self.site = site
+        self.state = {
+            "identity": identity,
+            "scan": scan,
+            "includes": self._include_stats(records),
+            "records": records,
+            "neighbours": site.neighbours,
+            "queries": self._queries,
+            "outputs": new_outputs,
+            "static": static_plan["final"],
+            "closures": templates.closures,
+        }
+        report.processes = self._processes
+        self._dirty = True
+        if full:
+            self._prune = True
+        if self.autosave:
+            self.save()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def save(self) -> None:
+        """Write the manifest (and drop unused cached bodies after a full build)."""
+        if not self._dirty or self.state is None:
+            return
+        save_manifest(self.cache_dir, self.state)
+        if self._prune:
+            self._bodies.prune({r.body_key for r in self.state["records"].values()})
+            self._prune = False
+        self._dirty = False
+
+
+    # -- templates --------------------------------------------------------------------------
+
+    def _get_templates(
+        self, config: SiteConfig, scan: Scan, state: dict[str, Any], old_scan: dict[str, Any]
+    ) -> Any:
+        key = (config.digest, config.root, config.theme, repr(scan["theme_templates"]), repr(scan["site_templates"]))
+        if self._templates is None or self._templates_key != key:
+            from sitegen.templates import Templates
+
+            same = all(scan[p] == old_scan.get(p) for p in ("theme_templates", "site_templates"))
+            closures = state.get("closures") if same and state.get("identity") == self._identity else None
+            self._templates = Templates(config, self.cache_dir, closures)
+            self._templates_key = key
+        return self._templates
+
+
+def build(site_dir: Path, out_dir: Path | None = None, **kwargs: Any) -> Report:
+    """One-shot build for the CLI and tests."""
+    return Builder(site_dir, out_dir, **kwargs).build()

@@ -1,0 +1,195 @@
+"""Content files → page records and rendered bodies (spread over processes for large builds).
+
+A mixin of the Builder: the renderer, the body store and its in-memory cache live on the Builder
+so a long-lived one (serve) keeps them warm between builds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sitegen.build.plan import MISSING
+from sitegen.build.render import PARALLEL_THRESHOLD, in_workers
+from sitegen.build.scan import Stat, file_stat
+from sitegen.build.store import BodyStore
+from sitegen.config import SiteConfig
+from sitegen.content import PageRecord, apply_inline, apply_rendered, parse_page, source_digest
+from sitegen.errors import ContentError, SitegenError
+from sitegen.model import Site
+
+if TYPE_CHECKING:
+    from sitegen.build.builder import Report
+
+
+class PageLoader:
+    """Reads, parses and renders content files for the Builder."""
+
+    site_dir: Path
+    jobs: int
+    _bodies: BodyStore
+    _body_cache: dict[str, str]
+    _project_root: Path | None
+    _processes: int
+    _renderer: Any
+
+    @property
+    def project_root(self) -> Path:
+        """Where `include=` paths start (found once: every page with steps asks)."""
+        if self._project_root is None:
+            from sitegen.includes import find_project_root
+
+            self._project_root = find_project_root(self.site_dir)
+        return self._project_root
+
+    def _include_stats(self, records: Mapping[str, PageRecord]) -> dict[str, Stat | None]:
+        paths = {inc for rec in records.values() for inc in rec.includes}
+        if not paths:
+            return {}
+        return {p: file_stat(self.project_root / p) for p in sorted(paths)}
+
+    def _refresh_pages(
+        self,
+        config: SiteConfig,
+        content: dict[str, Stat],
+        old_content: dict[str, Stat],
+        records: dict[str, PageRecord],
+        includes_now: dict[str, Stat | None],
+        includes_then: dict[str, Stat | None],
+        full: bool,
+        report: Report,
+    ) -> set[str]:
+        changed: set[str] = set()
+        stale_includes = {p for p, st in includes_now.items() if includes_then.get(p, MISSING) != st}
+        todo: list[tuple[str, bytes]] = []
+        if full:
+            keys = list(content)
+        else:
+            keys = [k for k, st in content.items() if old_content.get(k) != st or k not in records]
+            if stale_includes:
+                listed = set(keys)
+                keys += [k for k, r in records.items()
+                         if k in content and k not in listed and not stale_includes.isdisjoint(r.includes)]
+        for key in keys:
+            old = records.get(key)
+            uses_stale = old is not None and not stale_includes.isdisjoint(old.includes)
+            path = config.content_dir / key
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise ContentError(f"cannot read: {exc.strerror}", f"content/{key}") from None
+            if not full and old is not None and old.source_hash == source_digest(data) and not uses_stale:
+                continue
+            todo.append((key, data))
+        for key, record, html in self._load_pages(config, todo):
+            if html is not None:  # None: a worker process stored the body itself
+                self._bodies.put(record.body_key, html)
+                self._body_cache[record.body_key] = html
+            records[key] = record
+            changed.add(key)
+            report.parsed.append(key)
+        for key in set(records) - set(content):
+            del records[key]
+            changed.add(key)
+        return changed
+
+    def _load_pages(
+        self, config: SiteConfig, todo: list[tuple[str, bytes]]
+    ) -> list[tuple[str, PageRecord, str | None]]:
+        """Parse and render pages; many at once are spread over the CPU cores."""
+        self._get_renderer()  # import and set up before forking, so workers inherit it
+        workers = self.jobs
+        # fork() is only safe without other threads (serve has some), and pays off past a few dozen pages.
+        if len(todo) < PARALLEL_THRESHOLD or workers < 2 or threading.active_count() > 1:
+            return [self._load_page(config, key, data) for key, data in todo]
+        self._bodies.flush()
+        chunks = [todo[i::workers] for i in range(workers)]
+        self._processes = max(self._processes, workers)
+        results = in_workers(lambda chunk: self._load_and_store(config, chunk), chunks)
+        done = {key: (record, html) for part in results for key, record, html in part}
+        return [(key, *done[key]) for key, _ in todo]
+
+    def _load_and_store(
+        self, config: SiteConfig, chunk: list[tuple[str, bytes]]
+    ) -> list[tuple[str, PageRecord, str | None]]:
+        """Worker side: bodies go straight into the cache, so only small records travel back."""
+        done = []
+        for key, data in chunk:
+            key, record, html = self._load_page(config, key, data)
+            self._bodies.put(record.body_key, html)
+            done.append((key, record, None))
+        self._bodies.flush()
+        return done
+
+    def _collection_for(self, config: SiteConfig, key: str) -> Any:
+        name = key.split("/", 1)[0] if "/" in key else "pages"
+        coll = config.collection(name)
+        if coll is None:  # pragma: no cover - discover_collections registers every folder
+            raise ContentError(f"no collection {name!r} for this file", f"content/{key}")
+        return coll
+
+    def _load_page(self, config: SiteConfig, key: str, data: bytes) -> tuple[str, PageRecord, str]:
+        doc, record = parse_page(data, key, self._collection_for(config, key), config)
+        renderer = self._get_renderer()
+        from sitegen.markdown import RENDERER_VERSION
+
+        doc_id = f"{record.collection}-{record.slug}"
+        includes: list[tuple[str, str]] = []
+        read_include = self._include_reader(key, includes)
+        rendered = renderer.render(doc.body, doc_id=doc_id, source=f"content/{key}",
+                                   line_offset=doc.body_line, read_include=read_include)
+        # The body depends on the included files too, so their text is part of its key.
+        digest = hashlib.blake2b(f"{RENDERER_VERSION}\0{doc_id}\0{doc.body}".encode(), digest_size=16)
+        for rel, text in includes:
+            digest.update(f"\0{rel}\0{text}".encode())
+        apply_inline(record, renderer.render_inline)
+        apply_rendered(record, rendered, digest.hexdigest(), config.summary_length)
+        record.includes = tuple(rel for rel, _ in includes)
+        return key, record, rendered.html
+
+    def _include_reader(self, key: str, used: list[tuple[str, str]]) -> Any:
+        from sitegen.includes import resolve_include
+
+        root = self.project_root
+
+        def read(rel: str) -> str:
+            path = resolve_include(root, rel)
+            try:
+                text = path.read_text("utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ContentError(f"cannot read include {rel!r}: {exc}", f"content/{key}") from None
+            used.append((path.relative_to(root).as_posix(), text))
+            return text
+
+        return read
+
+    def _get_renderer(self) -> Any:
+        if self._renderer is None:
+            from sitegen.markdown import Renderer
+
+            self._renderer = Renderer()
+            self._renderer.use_highlight_cache(self._bodies.blocks())
+        return self._renderer
+
+    def _load_body(self, body_key: str) -> str:
+        html = self._body_cache.get(body_key)
+        if html is None:
+            html = self._bodies.get(body_key)
+            if html is None:
+                raise SitegenError("the build cache lost a rendered page; run `sitegen build --clean`")
+            if len(self._body_cache) > 2000:
+                self._body_cache.clear()
+            self._body_cache[body_key] = html
+        return html
+
+    def _check_md_links(self, site: Site, only: set[str] | None = None) -> None:
+        pages = site.pages.values() if only is None else [site.pages[k] for k in only if k in site.pages]
+        for rec in pages:
+            for written in rec.md_links:
+                if rec.md_target(written) not in site.pages:
+                    raise ContentError(
+                        f"link to {written!r}, but there is no such page in content/", f"content/{rec.key}"
+                    )

@@ -1,0 +1,154 @@
+"""Walking a build's inputs: which files content/, the templates and static/ hold, with (mtime, size).
+
+A scan is a dict per input part (see `input_roots`) of relative path → (mtime_ns, size). The
+builder compares it with last build's scan to find what changed; with a watcher's hints only the
+reported paths are looked at again.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from sitegen.config import CONFIG_NAME, SiteConfig
+
+_IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part")
+
+Stat = tuple[int, int]
+Scan = dict[str, dict[str, Stat]]
+
+
+def skipped(name: str, keep_dots: bool) -> bool:
+    """Editor droppings always; other dot files unless asked to keep them (static/.well-known)."""
+    if name.startswith(("#", ".#")) or name.endswith(_IGNORED_SUFFIXES) or name in (".git", ".DS_Store"):
+        return True
+    return name.startswith(".") and not keep_dots
+
+
+def walk(root: Path, keep_dots: bool = False) -> dict[str, Stat]:
+    """rel path → (mtime_ns, size) for every file below root, dot files and editor droppings skipped."""
+    found: dict[str, Stat] = {}
+    stack = [("", str(root))]
+    while stack:
+        prefix, path = stack.pop()
+        try:
+            entries = os.scandir(path)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        with entries:
+            for entry in entries:
+                name = entry.name
+                if skipped(name, keep_dots):
+                    continue
+                rel = prefix + name
+                if entry.is_dir():
+                    stack.append((rel + "/", entry.path))
+                elif entry.is_file():
+                    st = entry.stat()
+                    found[rel] = (st.st_mtime_ns, st.st_size)
+    return found
+
+
+def is_content(rel: str) -> bool:
+    return rel.endswith(".md") and not rel.startswith("_")
+
+
+def file_stat(path: Path) -> Stat | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+def input_roots(config: SiteConfig) -> dict[str, Path]:
+    """Each part of a scan and the folder it comes from."""
+    from sitegen.theme import theme_dir
+
+    theme = theme_dir(config)
+    return {
+        "content": config.content_dir,
+        "theme_templates": theme / "templates",
+        "site_templates": config.root / "templates",
+        "theme_static": theme / "static",
+        "site_static": config.root / "static",
+    }
+
+
+def scan_inputs(config: SiteConfig) -> Scan:
+    roots = input_roots(config)
+    # Dot files are published from static/ (.well-known); elsewhere they are editor state.
+    scan = {part: walk(root, keep_dots=part.endswith("static")) for part, root in roots.items()}
+    # Folders starting with "_" are not collections (see discover_collections): skip them.
+    scan["content"] = {k: v for k, v in scan["content"].items() if is_content(k)}
+    return scan
+
+
+def rescan_hinted(config: SiteConfig, old_scan: Scan, changed: Iterable[str | Path]) -> Scan | None:
+    """Update last build's scan for just the paths a watcher reported; None means scan everything."""
+    if not old_scan:
+        return None
+    roots = input_roots(config)
+    scan = {part: dict(entries) for part, entries in old_scan.items()}
+    for raw in changed:
+        path = Path(raw).absolute()
+        for part, root in roots.items():
+            try:
+                rel = path.relative_to(root)
+            except ValueError:
+                continue
+            name = rel.as_posix()
+            if any(skipped(p, part.endswith("static")) for p in rel.parts):
+                break
+            if path.is_dir() or (name not in scan[part] and not path.exists() and
+                                 any(k.startswith(name + "/") for k in scan[part])):
+                return None  # a folder came or went: scan everything
+            if part == "content" and not is_content(name):
+                break
+            st = file_stat(path)
+            if st is None:
+                scan[part].pop(name, None)
+            else:
+                scan[part][name] = st
+            break
+        else:
+            if path.name != CONFIG_NAME:
+                continue  # e.g. a file outside every input: nothing to do
+    return scan
+
+
+def tampered_outputs(out_dir: Path, outputs: Mapping[str, tuple]) -> set[str]:
+    """Outputs deleted or edited by hand since we wrote them (they get written again)."""
+    base = str(out_dir) + os.sep
+    tampered = set()
+    for path, rec in outputs.items():
+        try:
+            st = os.stat(base + path)
+        except OSError:
+            tampered.add(path)
+            continue
+        if (st.st_mtime_ns, st.st_size) != rec[2]:
+            tampered.add(path)
+    return tampered
+
+
+def input_kind(path: Path, site_dir: Path, theme: Path | None = None) -> str:
+    """Sort a changed path into content, templates, static, config or other (for serve)."""
+    try:
+        rel = path.resolve().relative_to(site_dir.resolve())
+    except ValueError:
+        rel = None
+    if rel is not None:
+        first = rel.parts[0] if rel.parts else ""
+        if rel.as_posix() == CONFIG_NAME:
+            return "config"
+        if first in ("content", "templates", "static"):
+            return {"content": "content", "templates": "templates", "static": "static"}[first]
+    if theme is not None:
+        try:
+            trel = path.resolve().relative_to(theme.resolve())
+            return "templates" if trel.parts and trel.parts[0] == "templates" else "static"
+        except ValueError:
+            pass
+    return "other"
