@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from sitegen.runbook.model import Step
 from sitegen.runbook.plan import PlannedStep
@@ -96,11 +97,35 @@ def main_job(planned: PlannedStep, env: Mapping[str, str]) -> Job:
     return Job(step.name, "run", step.interpreter, script_text(step), env, planned.cwd)
 
 
+# Pipes under `set -euo pipefail`: a command on the left of a pipe that is killed by SIGPIPE
+# because the right side stopped reading (`rsync --version | head -n 1`) counts as success;
+# any other failure in a pipeline still stops the step. bash has no option for that, so an
+# ERR trap does it: for a pipeline whose last command succeeded and whose others exited 0 or
+# 141, it turns errexit off for just that command (a one-shot DEBUG trap turns it back on
+# before the next one). A 141 that merely carries such a pipeline's status outward (a
+# function or $(...) ending in it, or the script's last line) is forgiven the same way. Any
+# other failure leaves errexit to do what it always does. One line, so the block's line
+# numbers stay one below the script's.
+SIGPIPE_TRAP = (
+    "set -ET; "
+    "__sg_err() { local r=$1 i; shift; [ \"$r\" = 141 ] || return 0; "
+    "if [ -z \"${__sg_pipe-}\" ]; then [ $# -gt 1 ] && [ \"${!#}\" = 0 ] || return 0; fi; "
+    "for i in \"$@\"; do case $i in 0|141) ;; *) return 0;; esac; done; __sg_pipe=1; "
+    "[ \"$BASHPID\" = \"$$\" ] || trap '[ $? != 141 ] || exit 0' EXIT; "
+    "case $- in *e*) set +e; trap '__sg_l=$_; trap - DEBUG; set -e; : \"$__sg_l\"' DEBUG;; esac; }; "
+    "trap '__sg_err $? \"${PIPESTATUS[@]}\"' ERR"
+)
+SIGPIPE_EPILOGUE = '__sg_r=$?; [ "$__sg_r" != 141 ] || [ -z "${__sg_pipe-}" ] || __sg_r=0; exit "$__sg_r"\n'
+
+
 def script_text(step: Step) -> str:
     """The script as it runs: the shell prelude, then the block's content."""
-    if step.shell_prelude:
-        return f"{step.shell_prelude}\n{step.script}"
-    return step.script
+    if not step.shell_prelude:
+        return step.script
+    if "pipefail" in step.shell_prelude and PurePath(step.interpreter[0]).name == "bash":
+        body = step.script if step.script.endswith("\n") or not step.script else step.script + "\n"
+        return f"{step.shell_prelude}; {SIGPIPE_TRAP}\n{body}{SIGPIPE_EPILOGUE}"
+    return f"{step.shell_prelude}\n{step.script}"
 
 
 def creates_job(planned: PlannedStep, env: Mapping[str, str]) -> Job | None:

@@ -78,7 +78,7 @@ def test_runs_every_step_on_its_host_in_order(write_runbook, run_cli, fakes, env
     # Values reach the step as environment, never inside the script text.
     assert upload.env["DEPLOY_TOKEN"] == "tok-123-secret"
     assert "tok-123-secret" not in upload.script
-    assert upload.script.startswith("set -euo pipefail\n")
+    assert upload.script.startswith("set -euo pipefail; ") and upload.script.count("\n") == 3
     lines = result.out.splitlines()
     assert "==> fetch@local (x86_64)" in lines and "==> switch@web: ok in 0ms" in lines
 
