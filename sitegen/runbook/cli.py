@@ -27,6 +27,7 @@ from sitegen.runbook.plan import (
     bind,
     override_hosts,
     parse_assignments,
+    require_steps,
     resolve_values,
     select_steps,
 )
@@ -214,7 +215,7 @@ def _execute(args: argparse.Namespace, environ: dict[str, str], out: TextIO, int
     if sys.platform != "win32" and _is_main_thread():
         previous_term = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        runbook = override_hosts(load_runbook(args.run_file), args.run_hosts)
+        runbook = override_hosts(require_steps(load_runbook(args.run_file)), args.run_hosts)
         selection = Selection(tuple(args.run_steps), args.run_from, args.run_until, args.run_no_deps)
         if args.run_resume and (selection.steps or selection.start or selection.until):
             raise RunbookError("--resume repeats the previous run's selection: drop --step/--from/--until")

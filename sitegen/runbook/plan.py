@@ -99,9 +99,19 @@ def _find_cycle(waiting: Mapping[str, set[str]]) -> list[str]:
     return path[path.index(node):]
 
 
+NO_STEPS = "no runbook steps (a step is a fenced block with {…} attributes)"
+
+
+def require_steps(runbook: Runbook) -> Runbook:
+    """The runbook itself, or a RunbookError when it has nothing to run (a post, not a runbook)."""
+    if not runbook.steps:
+        raise RunbookError(NO_STEPS, runbook.path)
+    return runbook
+
+
 def select_steps(runbook: Runbook, selection: Selection = Selection()) -> list[Step]:
     """The steps to run, in execution order."""
-    ordered = order_steps(runbook)
+    ordered = order_steps(require_steps(runbook))
     names = [s.name for s in ordered]
 
     def check(name: str, option: str) -> None:

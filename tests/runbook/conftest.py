@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import select
-import subprocess
-import sys
 import textwrap
-import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from runbook_support import CliResult, base_environ
 
 from sitegen.errors import SitegenError
 from sitegen.runbook import cli
@@ -48,23 +43,6 @@ def write_runbook(tmp_path: Path) -> Callable[[str, str], Path]:
     return write
 
 
-@dataclass
-class CliResult:
-    code: int
-    """Exit code (1 when a SitegenError was raised)."""
-    out: str
-    """What the command printed on stdout."""
-    error: str | None = None
-    """The SitegenError's text, if one was raised."""
-
-
-def base_environ(tmp_path: Path) -> dict[str, str]:
-    """The real environment minus anything that would leak into or out of the test."""
-    env = {k: v for k, v in os.environ.items() if k not in ("XDG_STATE_HOME", "SITEGEN_SSH_CONFIG")}
-    env["XDG_STATE_HOME"] = str(tmp_path / "xdg-state")
-    return env
-
-
 @pytest.fixture
 def run_cli(tmp_path: Path) -> Callable[..., CliResult]:
     """Call configure()+execute() the way the main CLI will, with a private state dir."""
@@ -87,48 +65,3 @@ def run_cli(tmp_path: Path) -> Callable[..., CliResult]:
     return run
 
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def spawn_cli(*argv: str, env: Mapping[str, str]) -> subprocess.Popen[str]:
-    """`python -m sitegen.runbook ...` as a real process, for signal and lock tests."""
-    full_env = {**env, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen([sys.executable, "-m", "sitegen.runbook", *argv], env=full_env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def wait_for_line(proc: subprocess.Popen[str], needle: str, timeout: float = 30) -> list[str]:
-    """Read the process's stdout until a line contains `needle`; fail (not hang) otherwise."""
-    assert proc.stdout is not None
-    lines: list[str] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 0.2)
-        if not ready:
-            continue
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line.rstrip("\n"))
-        if needle in line:
-            return lines
-    proc.kill()
-    raise AssertionError(f"never saw {needle!r}; got {lines!r}; stderr {proc.communicate()[1]!r}")
-
-
-def wait_gone(pid: int, timeout: float = 15) -> bool:
-    """True once no process has this pid (polls; a bounded wait, not a timing assertion)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        # A zombie still answers kill(0); it has stopped running all the same.
-        try:
-            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
-                return True
-        except (OSError, IndexError):
-            return True
-        time.sleep(0.05)
-    return False

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, base_environ
+from runbook_support import REPO, base_environ
 
 from sitegen.runbook.model import LOCAL
 from sitegen.runbook.parse import load_runbook

@@ -6,7 +6,7 @@ import json
 import signal
 from pathlib import Path
 
-from conftest import base_environ, spawn_cli, wait_for_line, wait_gone
+from runbook_support import base_environ, spawn_cli, wait_for_line, wait_gone
 
 from sitegen.runbook.records import read_events, records_path
 

@@ -9,7 +9,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from conftest import base_environ, spawn_cli, wait_for_line, wait_gone
+from runbook_support import base_environ, spawn_cli, wait_for_line, wait_gone
 
 from sitegen.runbook.model import Host
 from sitegen.runbook.records import read_events, records_path
