@@ -48,7 +48,7 @@ test -e "$p"
 """
 
 # Tools every job needs on a remote host besides the interpreter (the SSH wrapper uses them).
-WRAPPER_TOOLS = ("bash", "mktemp", "head", "setsid")
+WRAPPER_TOOLS = ("bash", "mktemp", "head", "wc", "setsid")
 WRITE_TOOLS = ("cmp", "stat", "mv", "chmod")
 
 

@@ -262,12 +262,12 @@ class LocalRunner:
         self._count += 1
         work = self._workdir()
         script = work / f"job-{self._count}"
-        script.write_text(job.script, encoding="utf-8")
+        _write_private(script, job.script.encode("utf-8"))
         env = {**self.environ, **job.env}
         data = None
         if job.data is not None:
             data = work / f"data-{self._count}"
-            data.write_bytes(job.data)
+            _write_private(data, job.data)
             env["SITEGEN_DATA"] = str(data)
         cwd = self.base_dir
         if job.cwd:
@@ -308,6 +308,14 @@ class LocalRunner:
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
+
+
+def _write_private(path: Path, content: bytes) -> None:
+    """Create a file only its owner can read before any content is in it (write= payloads
+    may be secrets)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
 
 
 FakeResponse = int | Result | tuple[int, Sequence[str]] | Callable[[Job], Result]

@@ -31,35 +31,59 @@ from sitegen.runbook.runners import GRACE, Cancel, LineSink, Probe, Result, inte
 
 _MARK = "\x1esitegen-"
 
-# The wrapper is one function definition followed by one line that calls it and exits, so
-# bash has read all of it before it runs `head`, which then takes exactly the payload bytes
+# The wrapper is a few definitions followed by one line that calls the job function and exits,
+# so bash has read all of it before it runs `head`, which then takes exactly the payload bytes
 # that follow (bash reads a pipe one byte at a time for this reason).
-WRAPPER = r"""__sg() {
-  local n_env n_script n_data env_text d pid wd rc
+#
+# The job's directory is a global and the EXIT trap removes it, so it goes however the wrapper
+# ends: the step's own exit, a failure before it starts, or a signal (HUP, INT, TERM, and PIPE
+# when the connection is gone and the last status line cannot be written). Files are created
+# under umask 077 inside a 0700 directory, so a write= payload is never readable by others,
+# not even for a moment; the step itself runs with the login umask. Payload sizes are checked,
+# so a connection lost halfway through never runs half a script. The watchdog signals the
+# step's pid as well as its group: stdin may close before the step has called setsid.
+WRAPPER = r"""__sg_d= __sg_pid=
+__sg_end() {
+  [ -z "$__sg_pid" ] || { kill -KILL -- "-$__sg_pid" || kill -KILL "$__sg_pid"; } 2>/dev/null
+  [ -z "$__sg_d" ] || rm -rf -- "$__sg_d"
+}
+trap __sg_end EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 141' PIPE; trap 'exit 143' TERM
+__sg() {
+  local n_env n_script n_data env_text wd rc mask
   IFS=' ' read -r n_env n_script n_data || return 97
   env_text=$(head -c "$n_env") || return 97
-  d=$(mktemp -d "${TMPDIR:-/tmp}/sitegen.XXXXXXXX") || return 97
-  trap 'rm -rf -- "$d"' EXIT
-  head -c "$n_script" > "$d/step" || return 97
-  if [ "$n_data" -gt 0 ]; then head -c "$n_data" > "$d/data" || return 97; else : > "$d/data"; fi
+  mask=$(umask)
+  umask 077
+  __sg_d=$(mktemp -d "${TMPDIR:-/tmp}/sitegen.XXXXXXXX") || return 97
+  head -c "$n_script" > "$__sg_d/step" || return 97
+  head -c "$n_data" > "$__sg_d/data" || return 97
+  [ "$(wc -c < "$__sg_d/step")" -eq "$n_script" ] && [ "$(wc -c < "$__sg_d/data")" -eq "$n_data" ] || return 97
+  umask "$mask"
   eval "$env_text"
-  export SITEGEN_DATA="$d/data"
+  export SITEGEN_DATA="$__sg_d/data"
   case $__sg_cwd in "~") __sg_cwd=$HOME ;; "~/"*) __sg_cwd=$HOME/${__sg_cwd#"~/"} ;; esac
   if [ -n "$__sg_cwd" ] && ! cd -- "$__sg_cwd" 2>/dev/null; then
     printf 'working directory %s does not exist on this host\n' "$__sg_cwd"
     return 1
   fi
   printf '\036sitegen-started\n' >&2
-  setsid "${__sg_interp[@]}" "$d/step" </dev/null 2>&1 &
-  pid=$!
+  setsid "${__sg_interp[@]}" "$__sg_d/step" </dev/null 2>&1 &
+  __sg_pid=$!
   { while IFS= read -r _; do :; done
-    kill -TERM -- "-$pid" 2>/dev/null
-    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 -- "-$pid" 2>/dev/null || exit 0; sleep 0.5 </dev/null; done
-    kill -KILL -- "-$pid" 2>/dev/null
+    kill -TERM -- "-$__sg_pid" 2>/dev/null || kill -TERM "$__sg_pid" 2>/dev/null
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+      kill -0 -- "-$__sg_pid" 2>/dev/null || kill -0 "$__sg_pid" 2>/dev/null || exit 0
+      sleep 0.5 </dev/null
+    done
+    kill -KILL -- "-$__sg_pid" 2>/dev/null; kill -KILL "$__sg_pid" 2>/dev/null
   } 0<&0 >/dev/null 2>&1 &
   wd=$!
-  wait "$pid"; rc=$?
+  wait "$__sg_pid"; rc=$?
+  __sg_pid=
   kill "$wd" 2>/dev/null
+  rm -rf -- "$__sg_d"
+  __sg_d=
   printf '\036sitegen-exit %s\n' "$rc" >&2
   return "$rc"
 }

@@ -75,6 +75,8 @@ class LoopbackSSHD:
             "PermitRootLogin yes\n"
             "UsePAM no\n"
             "MaxSessions 50\n"
+            # Lets a test give remote jobs a private temporary directory (ssh -o SetEnv).
+            "AcceptEnv TMPDIR\n"
         )
         self.ssh_config.write_text(
             "Host *\n"
