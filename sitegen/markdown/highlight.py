@@ -14,6 +14,7 @@ from pygments.styles import get_all_styles
 from pygments.util import ClassNotFound
 
 from sitegen.errors import ConfigError
+from sitegen.fence import FenceInfo
 
 
 def highlight_css(light: str = "default", dark: str = "monokai") -> str:
@@ -81,8 +82,13 @@ class Highlighter:
             self._lexers[lang] = found
         return found
 
-    def code_html(self, code: str, lang: str, classes: tuple[str, ...] = ()) -> str:
-        """`<pre>` for one block: highlighted when Pygments knows `lang`, escaped otherwise."""
+    def code_html(
+        self, code: str, lang: str, classes: tuple[str, ...] = (), lines: FenceInfo | None = None
+    ) -> str:
+        """`<pre>` for one block: highlighted when Pygments knows `lang`, escaped otherwise.
+
+        `lines` carries the info string's line options: highlighted lines and line numbers.
+        """
         lang_attr = f' class="language-{escapeHtml(lang)}"' if lang else ""
         body = None
         key = ""
@@ -90,20 +96,44 @@ class Highlighter:
             # Looked up before the lexer: creating a lexer is what compiles its regexes.
             key = hashlib.blake2b(f"{lang}\0{code}".encode(), digest_size=16).hexdigest()
             body = self.cache.get(key)
-        if body is not None:
-            pre_class = " ".join(("highlight", *classes))
-        else:
+        highlighted = body is not None
+        if body is None:
             lexer = self.lexer(lang) if lang else None
             if lexer is None or not code:
-                pre_class = " ".join(classes)
                 body = escapeHtml(code)
             else:
-                pre_class = " ".join(("highlight", *classes))
+                highlighted = True
                 out = StringIO()
                 self._formatter.format(lexer.get_tokens(code), out)
                 body = out.getvalue()
                 if self.cache is not None:
                     self.cache.put(key, body)
+        if lines is not None and (lines.linenos or lines.hl_lines) and body:
+            body = _decorate_lines(body, lines)
+            # The line colours live under `.highlight` in /highlight.css.
+            highlighted = True
+        pre_class = " ".join(("highlight", *classes) if highlighted else classes)
         pre_attr = f' class="{escapeHtml(pre_class)}"' if pre_class else ""
         # tabindex: a code block that scrolls sideways must be reachable from the keyboard.
         return f'<pre{pre_attr} tabindex="0"><code{lang_attr}>{body}</code></pre>\n'
+
+
+def _decorate_lines(body: str, lines: FenceInfo) -> str:
+    """Wrap highlighted lines in `<span class="hll">` and prefix numbers, line by line.
+
+    Pygments closes its spans at each line end, so every line of its output stands alone.
+    The number is an empty span drawn from `data-ln` by CSS, so copying the code copies no
+    numbers.
+    """
+    out: list[str] = []
+    parts = body.split("\n")
+    # The body ends with a newline: the last part is empty.
+    for n, text in enumerate(parts[:-1] if parts[-1] == "" else parts, 1):
+        number = ""
+        if lines.linenos:
+            number = f'<span class="ln" data-ln="{lines.linenostart + n - 1}" aria-hidden="true"></span>'
+        if lines.highlights(n):
+            out.append(f'{number}<span class="hll">{text}\n</span>')
+        else:
+            out.append(f"{number}{text}\n")
+    return "".join(out)

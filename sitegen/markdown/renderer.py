@@ -18,7 +18,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 
 from sitegen.errors import ContentError, SitegenError
-from sitegen.fence import FenceInfoError, parse_fence_info
+from sitegen.fence import parse_fence_info
 from sitegen.markdown import footnotes
 from sitegen.markdown.document import MD_LINK_PREFIX, Heading, Rendered
 from sitegen.markdown.highlight import HighlightCache, Highlighter
@@ -279,34 +279,24 @@ class Renderer:
     ) -> FenceBlock:
         line = line_offset + (token.map[0] + 1 if token.map else 1)
         # The raw info string, as the runbook parser reads it, so that a block means the
-        # same thing on the page and when it runs.
-        try:
-            info = parse_fence_info(token.info)
-        except FenceInfoError as exc:
-            raise ContentError(f"bad runbook step attributes: {exc}", source, line) from exc
-        # Braces holding only `.class` words are a rendering hint, not a step (as in
-        # sitegen.runbook): the classes go on the <pre>.
-        if not info.has_braces or not info.attrs:
-            return FenceBlock(lang=info.lang, code=token.content, classes=info.classes)
-        name = info.attrs.get("name", "")
-        if not isinstance(name, str):
-            raise ContentError("runbook step attribute name needs a value", source, line)
-        # Unnamed steps are numbered among the document's steps, as the runbook parser does.
-        name = name or f"step-{len(walk.steps) + 1}"
+        # same thing on the page and when it runs. Reading it never fails: an info string is
+        # free text, and other tools write their own words there.
+        info = parse_fence_info(token.info)
+        if not info.is_step:
+            return FenceBlock(lang=info.lang, code=token.content, info=info)
+        name = str(info.attrs["name"])
         if name in walk.steps:
             raise ContentError(f"runbook step name {name!r} is used twice in this document", source, line)
         code = token.content
-        if "include" in info.attrs:
-            code = self._include(info.attrs["include"], read_include, source, line)
+        include = info.attrs.get("include")
+        # A bare `include` flag shows the fence's own text; `sitegen check` and `run` report it.
+        if isinstance(include, str) and include:
+            code = self._include(include, read_include, source, line)
         walk.steps.append(name)
-        return FenceBlock(lang=info.lang, code=code, classes=info.classes, info=info, step_name=name)
+        return FenceBlock(lang=info.lang, code=code, info=info, step_name=name)
 
     @staticmethod
-    def _include(
-        path: str | bool, read_include: Callable[[str], str] | None, source: str, line: int
-    ) -> str:
-        if not isinstance(path, str) or not path:
-            raise ContentError("include= needs a file path", source, line)
+    def _include(path: str, read_include: Callable[[str], str] | None, source: str, line: int) -> str:
         if read_include is None:
             raise ContentError(f"cannot include {path!r}: includes are not available here", source, line)
         try:

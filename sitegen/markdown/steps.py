@@ -25,11 +25,10 @@ class FenceBlock:
 
     lang: str
     code: str
-    classes: tuple[str, ...] = ()
-    """`.class` words from the braces, for the `<pre>` or the step's `<figure>`."""
-    info: FenceInfo | None = None
-    """Set for runbook steps (fences with `{…}` attributes)."""
+    info: FenceInfo
+    """The parsed info string: classes, line options, a step's attributes."""
     step_name: str = ""
+    """Set for runbook steps."""
 
 
 def fence_rule(highlighter: Highlighter) -> Callable[..., str]:
@@ -43,8 +42,8 @@ def fence_rule(highlighter: Highlighter) -> Callable[..., str]:
         # markdown-it ends every non-empty fence with a newline; included files may not.
         if code and not code.endswith("\n"):
             code += "\n"
-        if fence.info is None:
-            return highlighter.code_html(code, fence.lang, fence.classes)
+        if not fence.step_name:
+            return highlighter.code_html(code, fence.lang, fence.info.classes, fence.info)
         return _step_figure(fence.info, fence.step_name, highlighter.code_html(code, fence.lang))
 
     return render_fence

@@ -1,4 +1,4 @@
-"""Markdown → Runbook: front matter `runbook:` plus fenced blocks whose info string has `{...}`.
+"""Markdown → Runbook: front matter `runbook:` plus the fenced blocks named as steps (`{#id …}`).
 
 Reads markdown-it-py tokens (the same parser the site builder renders with), so a block is a
 step here exactly when it is a block on the page; nothing scans the text with regexes.
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sitegen.errors import RunbookError, SitegenError
-from sitegen.fence import FenceInfoError, parse_fence_info
+from sitegen.fence import parse_fence_info
 from sitegen.includes import find_project_root, resolve_include
 from sitegen.runbook.model import LOCAL, Host, Runbook, Step, normalise_arch
 
@@ -108,14 +108,14 @@ def parse_runbook(text: str, path: str | Path = "<runbook>", *, root: Path | Non
         if token.type != "fence":
             continue
         line = (token.map[0] + 1) if token.map else 0
-        try:
-            info = parse_fence_info(token.info)
-        except FenceInfoError as exc:
-            raise RunbookError(str(exc), path, line) from exc
-        # A step needs at least one attribute: `{}` or `{.wide}` are rendering hints, not a
-        # request to run (the renderer in sitegen.markdown draws the same line).
-        if not info.has_braces or not info.attrs:
+        info = parse_fence_info(token.info)
+        # Only braces with `#id`, `name=` or Runme's JSON name make a step; `{1,3}`, `{.wide}`
+        # or Hugo's `{linenos=table}` are how other tools style code (the renderer in
+        # sitegen.markdown draws the same line).
+        if not info.is_step:
             continue
+        if info.problems:
+            raise RunbookError(info.problems[0], path, line)
         step = _make_step(info.lang, dict(info.attrs), token.content, len(steps), line, path, config)
         if step.name in seen:
             raise RunbookError(
@@ -269,8 +269,8 @@ def _make_step(
     path: Path,
     config: _RunbookConfig,
 ) -> Step:
-    name_attr = attrs.get("name")
-    name = str(name_attr) if isinstance(name_attr, str) and name_attr else f"step-{index + 1}"
+    # sitegen.fence only calls a fence a step when it has a name.
+    name = str(attrs["name"])
     label = f"step {name!r}"
 
     def fail(message: str) -> RunbookError:
@@ -279,8 +279,6 @@ def _make_step(
     for key in attrs:
         if key not in STEP_ATTRIBUTES:
             raise fail(f"unknown attribute {key!r}{_suggest(key, STEP_ATTRIBUTES)}")
-    if name_attr is not None and not isinstance(name_attr, str):
-        raise fail("name needs a value")
     if not _NAME_RE.match(name):
         raise fail("a step name may only use letters, digits, '.', '_' and '-'")
 

@@ -42,10 +42,19 @@ def test_step_line_is_the_fence_line_counting_front_matter() -> None:
     assert text.splitlines()[rb.step("one").line - 1] == "```sh {#one}"
 
 
-def test_unnamed_steps_get_positional_names() -> None:
-    rb = parse_runbook(doc("", block("sh {}"), block("sh {confirm}"), block("sh {on=local}")))
-    assert [s.name for s in rb.steps] == ["step-1", "step-2"]
+def test_braces_without_a_name_are_not_steps() -> None:
+    # `{1,3}`, `{linenos=table}` and `{on=local}` style code in other tools; a step has a name.
+    blocks = [block("sh {}"), block("sh {confirm}"), block("sh {on=local}"), block("rust {1,3}"),
+              block("go {linenos=table}"), block("sh {#named confirm}")]
+    rb = parse_runbook(doc("", *blocks))
+    assert [s.name for s in rb.steps] == ["named"]
     assert rb.steps[0].confirm is True
+
+
+def test_a_malformed_step_names_the_problem() -> None:
+    with pytest.raises(RunbookError, match="No closing quotation") as err:
+        parse_runbook(doc("", block('sh {#a unless="test -f x}')), "post.md")
+    assert err.value.line == 5
 
 
 def test_all_attributes() -> None:
