@@ -30,6 +30,7 @@ from sitegen.runbook.plan import (
     require_steps,
     resolve_values,
     select_steps,
+    value_problems,
 )
 from sitegen.runbook.redact import Redactor
 from sitegen.runbook.runners import Runner
@@ -235,8 +236,8 @@ def _execute(args: argparse.Namespace, environ: dict[str, str], out: TextIO, int
             plan, problems, arches = _static_plan(runbook, selection, values)
             from sitegen.runbook.output import dry_run_text
 
-            missing = [Problem(f"no value for {name}") for name in values.missing]
-            print(dry_run_text(runbook, plan, values, arches, [*missing, *problems]), file=out)
+            print(dry_run_text(runbook, plan, values, arches, [*value_problems(runbook, values), *problems]),
+                  file=out)
             return 0
         return _run(args, runbook, selection, values, environ, out, interactive, runner_factory)
     finally:
@@ -259,7 +260,7 @@ def _run(args: argparse.Namespace, runbook: Runbook, selection: Selection, value
         resume_point,
     )
 
-    emit = JsonReporter(out, Redactor(values.secrets.values())) if args.run_json else HumanReporter(out)
+    emit = JsonReporter(out) if args.run_json else HumanReporter(out)
     ssh_config = args.run_ssh_config or environ.get("SITEGEN_SSH_CONFIG") or None
     pool = HostPool(runbook, environ, ssh_config, runner_factory)
     can_confirm = args.run_yes or interactive

@@ -20,8 +20,8 @@ from typing import Any
 from sitegen.runbook.jobs import Job, creates_job, main_job, step_env, unless_job
 from sitegen.runbook.model import Runbook
 from sitegen.runbook.plan import PlannedStep, Values
-from sitegen.runbook.redact import Redactor
-from sitegen.runbook.runners import Cancel, Result, Runner
+from sitegen.runbook.redact import LiveLines, Redactor
+from sitegen.runbook.runners import Cancel, CutLine, Result, Runner
 
 Event = dict[str, Any]
 TAIL_LINES = 20
@@ -90,7 +90,7 @@ class Executor:
         self.cancel = cancel or Cancel()
 
     def send(self, event: Event, *, record: bool = False) -> None:
-        event = self.redact.value(event)  # type: ignore[assignment]
+        event = self.redact.event(event)
         self._emit(event)
         if record and self._record is not None:
             self._record(event)
@@ -237,9 +237,13 @@ class Executor:
 
     def _attempt(self, runner: Runner, job: Job, base: Mapping[str, Any], tail: deque[str],
                  timeout: float | None) -> Result:
-        def on_line(line: str) -> None:
-            line = self.redact(line)
+        def show(line: str) -> None:
             tail.append(line)
             self._emit({"event": "output", "step": base["step"], "host": base["host"], "line": line})
 
-        return runner.run(job, on_line, self.cancel, timeout)
+        live = LiveLines(self.redact, show)
+        try:
+            return runner.run(job, lambda line: live.feed(line, continued=isinstance(line, CutLine)),
+                              self.cancel, timeout)
+        finally:
+            live.close()

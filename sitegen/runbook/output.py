@@ -13,16 +13,17 @@ from sitegen.runbook.redact import MASK, Redactor
 
 
 class JsonReporter:
-    """--json: every event as one line of JSON on stdout."""
+    """--json: every event as one line of JSON on stdout.
 
-    def __init__(self, out: TextIO, redact: Redactor | None = None) -> None:
+    Events arrive with their text fields masked (Redactor.event); the line is not masked again,
+    which would rewrite statuses, hashes and times that happen to equal a secret.
+    """
+
+    def __init__(self, out: TextIO) -> None:
         self.out = out
-        self.redact = redact or Redactor()
 
     def __call__(self, event: Mapping[str, Any]) -> None:
-        # Events arrive redacted; masking the serialised line as well catches a secret that
-        # only appears once JSON-escaped.
-        self.out.write(self.redact(json.dumps(event, ensure_ascii=False)) + "\n")
+        self.out.write(json.dumps(event, ensure_ascii=False) + "\n")
         self.out.flush()
 
 

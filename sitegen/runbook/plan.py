@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from sitegen.errors import RunbookError
 from sitegen.runbook.model import LOCAL, Host, Runbook, Step
+from sitegen.runbook.redact import MIN_SECRET_LENGTH
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,22 @@ class Values:
 
     def env(self) -> dict[str, str]:
         return {**self.vars, **self.secrets}
+
+
+def value_problems(runbook: Runbook, values: Values) -> list[Problem]:
+    """Values a run cannot go ahead with: missing ones, and secrets too short to mask."""
+    problems: list[Problem] = []
+    for name in values.missing:
+        if name in runbook.secrets:
+            problems.append(Problem(f"secret {name} has no value: export it or use --secrets-file"))
+        else:
+            problems.append(Problem(f"variable {name} has no value: pass --var {name}=... or export it"))
+    for name, value in values.secrets.items():
+        if len(value) < MIN_SECRET_LENGTH:
+            problems.append(Problem(
+                f"secret {name} is shorter than {MIN_SECRET_LENGTH} characters, too short to mask in "
+                "output without masking ordinary text too; use a longer value"))
+    return problems
 
 
 Prompt = Callable[[str, bool], str | None]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from sitegen.runbook.jobs import WRAPPER_TOOLS, script_text, tools_for
 from sitegen.runbook.model import LOCAL, Runbook, Step
-from sitegen.runbook.plan import PlannedStep, Problem, Values, bind
+from sitegen.runbook.plan import PlannedStep, Problem, Values, bind, value_problems
 from sitegen.runbook.runners import Probe, Runner
 
 
@@ -96,11 +96,7 @@ def run_preflight(
     for step in steps:
         if step.include_error:
             problems.append(Problem(step.include_error, step.name, step.line))
-    for name in values.missing:
-        if name in runbook.secrets:
-            problems.append(Problem(f"secret {name} has no value: export it or use --secrets-file"))
-        else:
-            problems.append(Problem(f"variable {name} has no value: pass --var {name}=... or export it"))
+    problems += value_problems(runbook, values)
     for step in steps:
         if step.is_bash and not step.include_error:
             problem = bash_syntax(step)

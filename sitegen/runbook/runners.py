@@ -32,6 +32,11 @@ GRACE = 5.0
 _MAX_LINE = 65536
 
 
+class CutLine(str):
+    """A piece of an output line longer than _MAX_LINE bytes: the line goes on in the next
+    piece. Whoever masks secrets must look across the cut (see redact.LiveLines)."""
+
+
 @dataclass(frozen=True)
 class Result:
     """How a job ended. Truthy when it succeeded."""
@@ -134,8 +139,12 @@ class _LineSplitter:
         for line in lines:
             self._emit(line)
         while len(self.buffer) > _MAX_LINE:
-            self._emit(self.buffer[:_MAX_LINE])
-            self.buffer = self.buffer[_MAX_LINE:]
+            cut = _MAX_LINE
+            # Never cut a UTF-8 character in two (continuation bytes are 0b10xxxxxx).
+            while cut > _MAX_LINE - 3 and self.buffer[cut] & 0xC0 == 0x80:
+                cut -= 1
+            self.sink(CutLine(self.buffer[:cut].decode("utf-8", "replace")))
+            self.buffer = self.buffer[cut:]
 
     def close(self) -> None:
         if self.buffer:
