@@ -4,7 +4,7 @@ still stops the step (the rule in content/blog/runbooks.md, "Pipes")."""
 from __future__ import annotations
 
 import pytest
-from conftest import base_environ
+from runbook_support import base_environ
 
 # `yes` never stops writing, so the left side of each pipeline is killed by SIGPIPE every time
 # (the random case, `rsync --version | head -n 1`, made certain); `seq` and `rsync` add

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import base_environ, spawn_cli, wait_for_line
+from runbook_support import base_environ, spawn_cli, wait_for_line
 
 from sitegen.runbook.jobs import Job
 from sitegen.runbook.model import Host
