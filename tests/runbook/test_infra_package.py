@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from runbook_support import REPO
 
 PACKAGE = REPO / "infra" / "package.md"
 AARCH64_ROOT = Path(os.environ.get("SITEGEN_AARCH64_ROOT", "/var/cache/sitegen/aarch64-root"))
