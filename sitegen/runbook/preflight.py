@@ -7,7 +7,9 @@ Hosts reachable, architectures as declared, a host for every `arch=`, values pre
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -37,11 +39,26 @@ class Preflight:
         return not self.problems
 
 
+def system_bash(search_path: str | None = None) -> str | None:
+    """The bash that checks syntax: the first on PATH (`search_path`, default $PATH), looking
+    only in absolute directories.
+
+    Never the step's own interpreter: `shell: tools/bash` or `interpreter=bin/bash` names a
+    program in the repository being checked, and checking must not run it. A relative PATH
+    entry (`.`, or an empty one) would find such a program too.
+    """
+    search = os.environ.get("PATH", os.defpath) if search_path is None else search_path
+    absolute = [d for d in search.split(os.pathsep) if os.path.isabs(d)]
+    return shutil.which("bash", path=os.pathsep.join(absolute)) if absolute else None
+
+
 def bash_syntax(step: Step) -> Problem | None:
     """`bash -n` on the script as it will run; the error names the Markdown line."""
+    bash = system_bash()
+    if bash is None:
+        return Problem("cannot check the script with bash -n: no bash on PATH", step.name, step.line)
     try:
-        proc = subprocess.run([step.interpreter[0], "-n"], input=script_text(step).encode(),
-                              capture_output=True, timeout=30)
+        proc = subprocess.run([bash, "-n"], input=script_text(step).encode(), capture_output=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return Problem(f"cannot check the script with bash -n: {exc}", step.name, step.line)
     if proc.returncode == 0:
@@ -56,7 +73,9 @@ def bash_syntax(step: Step) -> Problem | None:
         # The fence is on step.line and the script starts on the next one; an included
         # script's lines are in another file, so keep pointing at the fence.
         if not step.include and offset >= 1:
-            line = step.line + offset
+            # Past the block's last line (an unclosed `if` is reported at the end of what bash
+            # read, which includes sitegen's own epilogue): point at the closing fence.
+            line = step.line + min(offset, len(step.script.splitlines()) + 1)
     return Problem(f"bash -n: {text}", step.name, line)
 
 
