@@ -63,6 +63,31 @@ class MenuItem:
 
 
 @dataclass(frozen=True)
+class ImagesConfig:
+    """The `[images]` table: responsive variants of images referenced from Markdown."""
+
+    enabled: bool = True
+    """Give local images width/height and resized variants; off leaves `<img>` as written."""
+    widths: tuple[int, ...] = (480, 960, 1440)
+    """Variant widths in pixels; widths above an image's own are skipped (never upscaled)."""
+    formats: tuple[str, ...] = ("avif", "webp")
+    """Variant formats, best first; a format this Pillow cannot write is left out."""
+    quality: int = 80
+    """WebP quality, 1–100."""
+    avif_quality: int = 55
+    """AVIF quality, 1–100 (AVIF looks as good as WebP at a lower number)."""
+    sizes: str = "(min-width: 46rem) 42rem, 100vw"
+    """The `sizes` attribute: how wide the image is shown, so the browser picks a variant."""
+    fetch_remote: bool = False
+    """Download `https://` images once into the cache and treat them like local ones."""
+    max_pixels: int = 89_478_485
+    """Images with more pixels are refused (decompression bombs); Pillow's own default."""
+
+
+IMAGE_FORMATS = ("avif", "webp")
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     root: Path
     """The site directory (holding sitegen.toml)."""
@@ -89,6 +114,7 @@ class SiteConfig:
     highlight_dark: str = "monokai"
     check_external_pages: tuple[str, ...] = ()
     """Internal URL prefixes served by something other than this site (the link checker trusts them)."""
+    images: ImagesConfig = field(default_factory=ImagesConfig)
     extra: dict[str, Any] = field(default_factory=dict)
     """The `[extra]` table, handed to templates as site.extra."""
     digest: str = ""
@@ -111,7 +137,7 @@ class SiteConfig:
 
 TOP_KEYS = frozenset({
     "title", "base_url", "author", "description", "language", "timezone", "theme", "summary_length",
-    "collections", "taxonomies", "menu", "home", "feeds", "markdown", "check", "extra",
+    "collections", "taxonomies", "menu", "home", "feeds", "markdown", "check", "images", "extra",
 })
 TABLE_KEYS = {
     "collections.*": frozenset({
@@ -122,6 +148,9 @@ TABLE_KEYS = {
     "feeds": frozenset({"filename", "limit"}),
     "markdown": frozenset({"highlight_light", "highlight_dark"}),
     "check": frozenset({"external_pages"}),
+    "images": frozenset(
+        {"enabled", "widths", "formats", "quality", "avif_quality", "sizes", "fetch_remote", "max_pixels"}
+    ),
 }
 _PLACEHOLDERS = {"slug": "x", "stem": "x", "collection": "x", "year": "2000", "month": "01", "day": "01"}
 
@@ -228,6 +257,36 @@ def _check_pattern(pattern: str, values: dict[str, str], what: str, path: Path) 
                           _key_line(path, "permalink")) from None
 
 
+def _images(raw: dict[str, Any], path: Path) -> ImagesConfig:
+    where = "images."
+    default = ImagesConfig()
+    widths = _get(raw, "widths", list, list(default.widths), path, where)
+    if not widths or not all(isinstance(w, int) and not isinstance(w, bool) and 16 <= w <= 8192 for w in widths):
+        raise ConfigError("images.widths must be a list of pixel widths between 16 and 8192", path,
+                          _key_line(path, "widths"))
+    formats = _get(raw, "formats", list, list(default.formats), path, where)
+    if not formats or not all(f in IMAGE_FORMATS for f in formats):
+        raise ConfigError(f"images.formats must list some of {', '.join(IMAGE_FORMATS)}", path,
+                          _key_line(path, "formats"))
+    values = {}
+    for key in ("quality", "avif_quality"):
+        values[key] = _get(raw, key, int, getattr(default, key), path, where)
+        if not 1 <= values[key] <= 100:
+            raise ConfigError(f"images.{key} must be between 1 and 100", path, _key_line(path, key))
+    max_pixels = _get(raw, "max_pixels", int, default.max_pixels, path, where)
+    if max_pixels < 1:
+        raise ConfigError("images.max_pixels must be positive", path, _key_line(path, "max_pixels"))
+    return ImagesConfig(
+        enabled=_get(raw, "enabled", bool, default.enabled, path, where),
+        widths=tuple(sorted(set(widths))),
+        formats=tuple(dict.fromkeys(formats)),
+        sizes=_get(raw, "sizes", str, default.sizes, path, where),
+        fetch_remote=_get(raw, "fetch_remote", bool, default.fetch_remote, path, where),
+        max_pixels=max_pixels,
+        **values,
+    )
+
+
 def discover_collections(content_dir: Path) -> list[str]:
     """Top-level folders of content/ are collections even when the config does not name them."""
     try:
@@ -306,7 +365,9 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
     feeds = _table(data, "feeds", path)
     markdown = _table(data, "markdown", path)
     check = _table(data, "check", path)
-    for name, table in (("home", home), ("feeds", feeds), ("markdown", markdown), ("check", check)):
+    images = _table(data, "images", path)
+    for name, table in (("home", home), ("feeds", feeds), ("markdown", markdown), ("check", check),
+                        ("images", images)):
         _check_keys(table, TABLE_KEYS[name], f"{name}.", path)
     external = _get(check, "external_pages", list, [], path, "check.")
     if not all(isinstance(p, str) and p.startswith("/") for p in external):
@@ -338,6 +399,7 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
         highlight_light=_get(markdown, "highlight_light", str, "default", path, "markdown."),
         highlight_dark=_get(markdown, "highlight_dark", str, "monokai", path, "markdown."),
         check_external_pages=tuple(external),
+        images=_images(images, path),
         extra=_table(data, "extra", path),
         digest=digest,
     )

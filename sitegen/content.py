@@ -39,6 +39,7 @@ class Rendered(Protocol):
     summary: str
     links: tuple[str, ...]
     md_links: tuple[str, ...]
+    images: tuple[str, ...]
     has_math: bool
     steps: tuple[str, ...]
 
@@ -80,6 +81,12 @@ class PageRecord:
     """The description as HTML: inline Markdown when written, the escaped summary otherwise."""
     includes: tuple[str, ...] = field(default_factory=tuple)
     """Project files pulled in by `include=` step blocks; a change to one re-renders the page."""
+    images: tuple[str, ...] = ()
+    """`src` of each Markdown image, as the renderer left it (placeholders in the body)."""
+    image_files: tuple[str, ...] = ()
+    """Site-relative image files those resolve to; a change to one processes the page again."""
+    pictures: dict[str, Any] = field(default_factory=dict)
+    """src → `sitegen.images.markup.Picture` (size and variant URLs) for each processed image."""
 
     @property
     def link(self) -> str | None:
@@ -241,6 +248,7 @@ def apply_rendered(record: PageRecord, rendered: Rendered, body_key: str, summar
     # Plain tuples, so loading the manifest never imports the Markdown renderer.
     record.toc = tuple(TocEntry(h.level, h.id, h.text) for h in rendered.toc)
     record.md_links = tuple(rendered.md_links)
+    record.images = tuple(dict.fromkeys(rendered.images))
     record.has_math = rendered.has_math
     record.steps = tuple(rendered.steps)
     record.word_count = len(rendered.summary.split()) if not rendered.html else _count_words(rendered.html)

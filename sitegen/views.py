@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from html import unescape
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -94,7 +95,7 @@ class Resolver:
         self._hrefs: dict[str, str] = {}
         # Fields that are not plain record attributes.
         self._computed: dict[str, Callable[[PageRecord], Any]] = {
-            "content": lambda r: Markup(self.resolve_md_links(r, self.load_body(r.body_key))),
+            "content": lambda r: Markup(self.resolve_images(r, self.resolve_md_links(r, self.load_body(r.body_key)))),
             "url": self.href,
             "permalink": lambda r: self.base_url + self.href(r),
             "older": lambda r: self._neighbour(r, 0),
@@ -127,6 +128,25 @@ class Resolver:
             # Same escaping as the renderer used for the placeholder (`&` → `&amp;`).
             html = html.replace(f'"{md_link_placeholder(written)}"', f'"{url}"')
         return html
+
+    def resolve_images(self, rec: PageRecord, html: str) -> str:
+        """Put each image's `<picture>` (or its plain `<img>`, with its size when known) in place."""
+        if not rec.images:
+            return html
+        from sitegen.images.markup import picture_html
+        from sitegen.markdown import IMG_TAG_RE
+
+        pictures = rec.pictures
+        sizes = self.site.config.images.sizes
+
+        def replace(match: Any) -> str:
+            in_link, src, rest = match.groups()
+            pic = pictures.get(unescape(src))
+            if pic is None:
+                return f'<img src="{src}"{rest}>'
+            return picture_html(pic, src, rest, sizes, linked=bool(in_link))
+
+        return IMG_TAG_RE.sub(replace, html)
 
     def href(self, rec: PageRecord) -> str:
         # Percent-encoding is the costliest part of a URL and list pages ask for it a lot.
@@ -163,7 +183,8 @@ def snapshot(
         "description": rec.description, "summary": rec.description, "mastodon": rec.mastodon,
         "bluesky_url": rec.bluesky_url, "link": rec.link, "extra": rec.extra, "collection": rec.collection,
         "word_count": rec.word_count, "reading_time": reading_time(rec.word_count), "toc": rec.toc,
-        "has_math": rec.has_math, "steps": rec.steps, "source": rec.key, "content": (rec.body_key, md_urls),
+        "has_math": rec.has_math, "steps": rec.steps, "source": rec.key,
+        "content": (rec.body_key, md_urls, rec.pictures),
         "older": pair[0], "newer": pair[1], "terms": rec.terms, "layout": rec.layout,
         "md_links": rec.md_links, "title_html": rec.title_html, "title_text": rec.title_text,
         "description_html": rec.description_html,

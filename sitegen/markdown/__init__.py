@@ -10,15 +10,27 @@ emitted as the placeholder ``href="sitegen-md:../other.md#part"`` and the target
 in `Rendered.md_links`. The engine resolves each target (relative to the source file, after
 splitting off ``#fragment``/``?query`` and percent-decoding the path) and replaces
 `md_link_placeholder(target)` in the HTML with the real URL: a plain string replace.
+
+Images work the same way: their size and variants depend on the image file, so each Markdown
+image is emitted as ``<img src="sitegen-img:SRC" alt=…>`` and listed in `Rendered.images`; the
+build matches `IMG_TAG_RE` and puts the `<picture>` markup (or the plain `<img>`) in its place.
 """
 
 from __future__ import annotations
 
-from sitegen.markdown.document import MD_LINK_PREFIX, RENDERER_VERSION, Heading, Rendered, md_link_placeholder
+from sitegen.markdown.document import (
+    IMG_TAG_RE,
+    MD_LINK_PREFIX,
+    RENDERER_VERSION,
+    Heading,
+    Rendered,
+    md_link_placeholder,
+)
 from sitegen.markdown.highlight import highlight_css
 from sitegen.markdown.renderer import Renderer
 
 __all__ = [
+    "IMG_TAG_RE",
     "MD_LINK_PREFIX",
     "RENDERER_VERSION",
     "Heading",

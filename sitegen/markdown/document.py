@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import markdown_it
@@ -38,6 +39,11 @@ RENDERER_VERSION = (
 MD_LINK_PREFIX = "sitegen-md:"
 """Scheme-like prefix of the placeholder href emitted for links to `.md` files."""
 
+IMG_PREFIX = "sitegen-img:"
+"""Prefix of the placeholder `src` of a Markdown image; the build replaces the whole `<img>`."""
+IMG_IN_LINK_PREFIX = "sitegen-img-in-link:"
+"""The same for an image inside a link (`[![alt](a.png)](url)`): no click-through link is added."""
+
 
 @dataclass(frozen=True)
 class Heading:
@@ -62,10 +68,17 @@ class Rendered:
     checker; links to `.md` files appear in their placeholder form `sitegen-md:…`."""
     md_links: tuple[str, ...]
     """Targets of relative links to `.md` files, as they appear after `sitegen-md:`."""
+    images: tuple[str, ...]
+    """`src` of every Markdown image (`![alt](src)`), in order; in the HTML each `<img>` has
+    `src="sitegen-img:SRC"` (or `sitegen-img-in-link:SRC`), see `IMG_TAG_RE`."""
     has_math: bool
     """True when the document contains `$…$` or `$$…$$` math."""
     steps: tuple[str, ...]
     """Names of the runbook-step fences, in order."""
+
+
+IMG_TAG_RE = re.compile(r'<img src="sitegen-img(-in-link)?:([^"]*)"([^>]*)>')
+"""A placeholder image in `Rendered.html`: (in a link?, escaped src, the other attributes)."""
 
 
 def md_link_placeholder(target: str) -> str:

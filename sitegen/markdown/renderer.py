@@ -20,7 +20,7 @@ from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 from sitegen.errors import ContentError, SitegenError
 from sitegen.fence import parse_fence_info
 from sitegen.markdown import footnotes
-from sitegen.markdown.document import MD_LINK_PREFIX, Heading, Rendered
+from sitegen.markdown.document import IMG_IN_LINK_PREFIX, IMG_PREFIX, MD_LINK_PREFIX, Heading, Rendered
 from sitegen.markdown.highlight import HighlightCache, Highlighter
 from sitegen.markdown.mathml import math_to_html, render_math_inline_double
 from sitegen.markdown.steps import FENCE_META_KEY, FenceBlock, fence_rule
@@ -34,6 +34,7 @@ class _Walk:
     summary: str = ""
     links: list[str] = field(default_factory=list)
     md_links: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
     has_math: bool = False
     steps: list[str] = field(default_factory=list)
 
@@ -184,6 +185,7 @@ class Renderer:
             summary=walk.summary,
             links=tuple(walk.links),
             md_links=tuple(walk.md_links),
+            images=tuple(walk.images),
             has_math=walk.has_math,
             steps=tuple(walk.steps),
         )
@@ -243,9 +245,13 @@ class Renderer:
         return walk
 
     def _walk_inline(self, children: list[Token], walk: _Walk) -> None:
+        in_link = 0
         for child in children:
             kind = child.type
-            if kind == "link_open":
+            if kind == "link_close":
+                in_link -= 1
+            elif kind == "link_open":
+                in_link += 1
                 href = str(child.attrGet("href") or "")
                 if _is_relative_md(href):
                     walk.md_links.append(href)
@@ -253,9 +259,15 @@ class Renderer:
                     child.attrSet("href", href)
                 walk.links.append(href)
             elif kind == "image":
-                walk.links.append(str(child.attrGet("src") or ""))
+                src = str(child.attrGet("src") or "")
+                walk.links.append(src)
                 child.attrSet("loading", "lazy")
                 child.attrSet("decoding", "async")
+                if src and not src.startswith("data:"):
+                    # Size and variants depend on the image file, not on this text: the build
+                    # fills them in (see sitegen.images), as it resolves .md links.
+                    walk.images.append(src)
+                    child.attrSet("src", (IMG_IN_LINK_PREFIX if in_link else IMG_PREFIX) + src)
             elif kind == "html_inline":
                 self._html_links(child.content, walk)
             elif kind in ("math_inline", "math_inline_double"):
