@@ -17,10 +17,32 @@ from sitegen.runbook.plan import PlannedStep
 _EXPAND_TILDE = 'case $p in "~") p=$HOME ;; "~/"*) p=$HOME/${p#"~/"} ;; esac'
 
 # Atomic and idempotent: compare first, write a temporary file beside the target, then rename,
-# so a reader never sees half a file and an unchanged file keeps its timestamp.
+# so a reader never sees half a file and an unchanged file keeps its timestamp. The target must
+# be a regular file or absent: a directory is an error, and a symbolic link is refused unless
+# the step says `follow`, which writes the link's final target instead (the link stays).
 WRITE_SCRIPT = f"""set -eu
 p=$SITEGEN_PATH
 {_EXPAND_TILDE}
+if [ -L "$p" ]; then
+  if [ -z "${{SITEGEN_FOLLOW:-}}" ]; then
+    echo "step $SITEGEN_STEP: write=$p is a symbolic link to $(readlink -- "$p");" \\
+      "add the follow attribute to write the file it points to, or remove the link first" >&2
+    exit 1
+  fi
+  if ! t=$(readlink -f -- "$p"); then
+    echo "step $SITEGEN_STEP: write=$p is a symbolic link that leads nowhere writable" >&2
+    exit 1
+  fi
+  p=$t
+fi
+if [ -d "$p" ]; then
+  echo "step $SITEGEN_STEP: write=$p is a directory, not a file" >&2
+  exit 1
+fi
+if [ -e "$p" ] && [ ! -f "$p" ]; then
+  echo "step $SITEGEN_STEP: write=$p exists and is not a regular file" >&2
+  exit 1
+fi
 if [ -f "$p" ] && cmp -s -- "$SITEGEN_DATA" "$p"; then
   if [ -n "${{SITEGEN_MODE:-}}" ]; then chmod "$SITEGEN_MODE" -- "$p"; fi
   echo "unchanged $p"
@@ -37,7 +59,7 @@ elif [ -e "$p" ]; then
 else
   chmod "$(printf '%o' $(( 0666 & ~$(umask) )))" -- "$t"
 fi
-mv -f -- "$t" "$p"
+mv -fT -- "$t" "$p"
 trap - EXIT
 echo "wrote $p"
 """
@@ -49,7 +71,7 @@ test -e "$p"
 
 # Tools every job needs on a remote host besides the interpreter (the SSH wrapper uses them).
 WRAPPER_TOOLS = ("bash", "mktemp", "head", "wc", "setsid")
-WRITE_TOOLS = ("cmp", "stat", "mv", "chmod")
+WRITE_TOOLS = ("cmp", "stat", "mv", "chmod", "readlink")
 
 
 @dataclass(frozen=True)
@@ -92,6 +114,8 @@ def main_job(planned: PlannedStep, env: Mapping[str, str]) -> Job:
         extra = {"SITEGEN_PATH": planned.write or step.write}
         if step.mode is not None:
             extra["SITEGEN_MODE"] = f"{step.mode:04o}"
+        if step.follow:
+            extra["SITEGEN_FOLLOW"] = "1"
         return Job(step.name, "write", ("bash",), WRITE_SCRIPT, {**env, **extra}, planned.cwd,
                    data=step.script.encode())
     return Job(step.name, "run", step.interpreter, script_text(step), env, planned.cwd)

@@ -70,6 +70,8 @@ class Step:
     """Write the block's content to this path instead of running it."""
     mode: int | None = None
     """File mode for `write=`."""
+    follow: bool = False
+    """`write=` onto a symbolic link writes the link's target (without it, a link is refused)."""
     include: str | None = None
     """Repository file the content comes from, relative to the project root."""
     requires: tuple[str, ...] = ()
@@ -104,6 +106,8 @@ class Step:
             out.append("confirm")
         if self.write:
             out.append(f"write={self.write}")
+        if self.follow:
+            out.append("follow")
         if self.include:
             out.append(f"include={self.include}")
         if self.creates:

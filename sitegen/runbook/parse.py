@@ -22,9 +22,9 @@ from sitegen.runbook.model import LOCAL, Host, Runbook, Step, normalise_arch
 
 STEP_ATTRIBUTES = (
     "name", "on", "arch", "needs", "cwd", "timeout", "retries", "confirm", "creates", "unless",
-    "write", "mode", "include", "requires", "interpreter",
+    "write", "mode", "follow", "include", "requires", "interpreter",
 )
-_FLAG_ATTRIBUTES = {"confirm"}
+_FLAG_ATTRIBUTES = {"confirm", "follow"}
 _RUNBOOK_KEYS = ("hosts", "vars", "secrets", "shell", "cwd", "timeout")
 _HOST_KEYS = ("ssh", "arch")
 _SHELL_LANGS = {"sh", "bash", "shell"}
@@ -325,6 +325,9 @@ def _make_step(
     write = text("write")
     if mode is not None and not write:
         raise fail("mode= only applies to write= steps")
+    follow = flag("follow")
+    if follow and not write:
+        raise fail("follow only applies to write= steps")
     include = text("include")
     if include and body.strip():
         raise fail(f"include={include} replaces the block's content: leave the block empty")
@@ -369,6 +372,7 @@ def _make_step(
         unless=text("unless"),
         write=write,
         mode=mode,
+        follow=follow,
         include=include,
         requires=words("requires"),
         interpreter=interpreter,
