@@ -85,6 +85,7 @@ class HostPool:
         self.factory = factory
         self.runners: dict[str, Runner] = {}
         self._control: Path | None = None
+        self._config: Path | None = None
 
     def __call__(self, name: str) -> Runner:
         if name not in self.runners:
@@ -94,15 +95,37 @@ class HostPool:
     def _make(self, host: Host) -> Runner:
         if self.factory is not None:
             return self.factory(host)
+        from sitegen.runbook import reach
+
         if host.is_local:
             from sitegen.runbook.runners import LocalRunner
 
-            return LocalRunner(self.environ, base_dir=self.runbook.root)
-        from sitegen.runbook.ssh import SSHRunner, control_dir
+            # Local steps reach the declared hosts through the run's own ssh configuration.
+            env = {**self.environ, **reach.local_env(self._ssh_hosts(), self._ssh_config())} \
+                if self._ssh_hosts() else self.environ
+            return LocalRunner(env, base_dir=self.runbook.root)
+        from sitegen.runbook.ssh import SSHRunner
+
+        return SSHRunner(host, self._control_dir(), str(self._ssh_config()), environ=self.environ,
+                         destination=reach.destination(host))
+
+    def _ssh_hosts(self) -> list[Host]:
+        return [h for h in self.runbook.hosts.values() if not h.is_local]
+
+    def _control_dir(self) -> Path:
+        from sitegen.runbook.ssh import control_dir
 
         if self._control is None:
             self._control = control_dir()
-        return SSHRunner(host, self._control, self.ssh_config, environ=self.environ)
+        return self._control
+
+    def _ssh_config(self) -> Path:
+        """sitegen's ssh_config for this run (aliases, shared connection, then the user's)."""
+        from sitegen.runbook import reach
+
+        if self._config is None:
+            self._config = reach.write_config(self.runbook.hosts, self._control_dir(), self.ssh_config)
+        return self._config
 
     def close(self) -> None:
         for runner in self.runners.values():

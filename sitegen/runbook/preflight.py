@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from sitegen.runbook.jobs import WRAPPER_TOOLS, script_text, tools_for
 from sitegen.runbook.model import LOCAL, Runbook, Step
 from sitegen.runbook.plan import PlannedStep, Problem, Values, bind, value_problems
+from sitegen.runbook.reach import host_var, referenced_hosts
 from sitegen.runbook.runners import Probe, Runner
 
 
@@ -96,10 +97,37 @@ def _hosts_to_probe(runbook: Runbook, steps: Sequence[Step]) -> dict[str, list[s
             if host.arch is None or host.arch in wanted_arches:
                 tools.setdefault(host.name, []).extend(arch_tools)
         tools[LOCAL].extend(arch_tools)
+    for step in steps:
+        # A local step that names a host through $SITEGEN_HOST_<NAME> (rsync to it, say)
+        # depends on reaching it: probe it like a host a step runs on.
+        if not step.on and not step.arch:
+            for name in reached_hosts(runbook, step):
+                tools.setdefault(name, [])
     for name in tools:
         if name != LOCAL and not runbook.host(name).is_local:
             tools[name].extend(WRAPPER_TOOLS)
     return tools
+
+
+def reached_hosts(runbook: Runbook, step: Step) -> tuple[str, ...]:
+    """Declared SSH hosts a step's script names as $SITEGEN_HOST_<NAME>."""
+    found, _ = referenced_hosts(step.script, runbook.hosts)
+    return tuple(name for name in found if not runbook.host(name).is_local)
+
+
+def _unknown_host_refs(runbook: Runbook, steps: Sequence[Step]) -> list[Problem]:
+    problems = []
+    for step in steps:
+        _, unknown = referenced_hosts(step.script, runbook.hosts)
+        for var in unknown:
+            declared = ", ".join(runbook.hosts) or "none"
+            problems.append(Problem(f"${var} names no declared host (declared: {declared})",
+                                    step.name, step.line))
+        for name in referenced_hosts(step.script, runbook.hosts)[0]:
+            if runbook.host(name).is_local:
+                problems.append(Problem(f"uses ${host_var(name)}, but host {name} is this machine, which "
+                                        "has no SSH destination", step.name, step.line))
+    return problems
 
 
 def run_preflight(
@@ -125,6 +153,7 @@ def run_preflight(
             problems.append(Problem("asks for confirmation and there is no terminal to ask on: pass --yes",
                                     step.name, step.line))
 
+    problems.extend(_unknown_host_refs(runbook, steps))
     wanted = _hosts_to_probe(runbook, steps)
     with ThreadPoolExecutor(max_workers=min(8, len(wanted))) as pool:
         futures = {name: pool.submit(runner_for(name).probe, tools) for name, tools in wanted.items()}
@@ -133,7 +162,7 @@ def run_preflight(
     arches: dict[str, str | None] = {name: host.arch for name, host in runbook.hosts.items()}
     for name, probe in probes.items():
         host = runbook.host(name)
-        users = [s.name for s in steps if s.on == name] or None
+        users = [s.name for s in steps if s.on == name or name in reached_hosts(runbook, s)] or None
         who = f" (used by {', '.join(users)})" if users else ""
         if probe.error:
             problems.append(Problem(f"host {name}{who}: {probe.error}"))

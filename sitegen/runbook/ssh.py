@@ -129,11 +129,14 @@ class SSHRunner:
     """Runs jobs on one SSH host, reusing a ControlMaster connection across jobs."""
 
     def __init__(self, host: Host, control_path_dir: Path, ssh_config: str | None = None,
-                 ssh_options: Sequence[str] = (), environ: Mapping[str, str] | None = None) -> None:
+                 ssh_options: Sequence[str] = (), environ: Mapping[str, str] | None = None,
+                 destination: str | None = None) -> None:
         if host.ssh is None:
             raise ValueError(f"host {host.name} has no ssh destination")
         self.host = host
-        self.target, self.port = split_destination(host.ssh)
+        # `destination` is what ssh is handed instead of host.ssh: an alias that sitegen's
+        # generated ssh_config (reach.py) resolves, shared with local steps' rsync.
+        self.target, self.port = split_destination(destination or host.ssh)
         self.control_dir = control_path_dir
         self.ssh_config = ssh_config
         self.ssh_options = tuple(ssh_options)
