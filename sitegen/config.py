@@ -115,6 +115,8 @@ class SiteConfig:
     check_external_pages: tuple[str, ...] = ()
     """Internal URL prefixes served by something other than this site (the link checker trusts them)."""
     images: ImagesConfig = field(default_factory=ImagesConfig)
+    verified_dir: str = ""
+    """Folder of the site holding runbooks' verification records; empty: beside each runbook."""
     extra: dict[str, Any] = field(default_factory=dict)
     """The `[extra]` table, handed to templates as site.extra."""
     digest: str = ""
@@ -137,7 +139,7 @@ class SiteConfig:
 
 TOP_KEYS = frozenset({
     "title", "base_url", "author", "description", "language", "timezone", "theme", "summary_length",
-    "collections", "taxonomies", "menu", "home", "feeds", "markdown", "check", "images", "extra",
+    "collections", "taxonomies", "menu", "home", "feeds", "markdown", "check", "images", "runbooks", "extra",
 })
 TABLE_KEYS = {
     "collections.*": frozenset({
@@ -151,6 +153,7 @@ TABLE_KEYS = {
     "images": frozenset(
         {"enabled", "widths", "formats", "quality", "avif_quality", "sizes", "fetch_remote", "max_pixels"}
     ),
+    "runbooks": frozenset({"verified_dir"}),
 }
 _PLACEHOLDERS = {"slug": "x", "stem": "x", "collection": "x", "year": "2000", "month": "01", "day": "01"}
 
@@ -366,12 +369,20 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
     markdown = _table(data, "markdown", path)
     check = _table(data, "check", path)
     images = _table(data, "images", path)
+    runbooks = _table(data, "runbooks", path)
     for name, table in (("home", home), ("feeds", feeds), ("markdown", markdown), ("check", check),
-                        ("images", images)):
+                        ("images", images), ("runbooks", runbooks)):
         _check_keys(table, TABLE_KEYS[name], f"{name}.", path)
     external = _get(check, "external_pages", list, [], path, "check.")
     if not all(isinstance(p, str) and p.startswith("/") for p in external):
         raise ConfigError("check.external_pages must be a list of URL paths like \"/art/\"", path)
+    verified_dir = _get(runbooks, "verified_dir", str, "", path, "runbooks.").strip()
+    if verified_dir and (Path(verified_dir).is_absolute() or ".." in Path(verified_dir).parts):
+        raise ConfigError(
+            f"runbooks.verified_dir must be a folder inside the site, like \"verified\", not {verified_dir!r}",
+            path, _key_line(path, "verified_dir"),
+        )
+    verified_dir = verified_dir.rstrip("/")
     home_collections = tuple(_get(home, "collections", list, [], path, "home."))
     for name in home_collections:
         if not any(c.name == name for c in collections):
@@ -400,6 +411,7 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
         highlight_dark=_get(markdown, "highlight_dark", str, "monokai", path, "markdown."),
         check_external_pages=tuple(external),
         images=_images(images, path),
+        verified_dir=verified_dir,
         extra=_table(data, "extra", path),
         digest=digest,
     )

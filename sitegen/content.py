@@ -42,6 +42,7 @@ class Rendered(Protocol):
     images: tuple[str, ...]
     has_math: bool
     steps: tuple[str, ...]
+    step_hashes: tuple[str, ...]
 
 
 @dataclass
@@ -72,6 +73,10 @@ class PageRecord:
     """Relative .md link targets as written; resolved to URLs when the body is used."""
     has_math: bool = False
     steps: tuple[str, ...] = ()
+    step_hashes: tuple[str, ...] = ()
+    """Hash of each step's text (parallel to `steps`), compared with the verification record."""
+    verification: tuple[Any, ...] = ()
+    """Each step's `sitegen.verification.StepState`, from the record the build read."""
     word_count: int = 0
     title_html: str = ""
     """The title with its inline Markdown rendered (`code`, *emphasis*)."""
@@ -251,6 +256,7 @@ def apply_rendered(record: PageRecord, rendered: Rendered, body_key: str, summar
     record.images = tuple(dict.fromkeys(rendered.images))
     record.has_math = rendered.has_math
     record.steps = tuple(rendered.steps)
+    record.step_hashes = tuple(rendered.step_hashes)
     record.word_count = len(rendered.summary.split()) if not rendered.html else _count_words(rendered.html)
     if not record.description:
         record.description = cut_summary(rendered.summary, summary_length)

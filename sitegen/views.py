@@ -27,7 +27,7 @@ PAGE_FIELDS = frozenset({
     "key", "title", "slug", "url", "permalink", "path", "date", "updated", "draft", "description",
     "summary", "mastodon", "bluesky_url", "link", "extra", "collection", "word_count", "reading_time",
     "toc", "has_math", "steps", "source", "content", "older", "newer", "terms", "layout", "md_links",
-    "title_html", "title_text", "description_html",
+    "title_html", "title_text", "description_html", "verification",
 })
 
 
@@ -95,7 +95,8 @@ class Resolver:
         self._hrefs: dict[str, str] = {}
         # Fields that are not plain record attributes.
         self._computed: dict[str, Callable[[PageRecord], Any]] = {
-            "content": lambda r: Markup(self.resolve_images(r, self.resolve_md_links(r, self.load_body(r.body_key)))),
+            "content": self._content,
+            "verification": _verification,
             "url": self.href,
             "permalink": lambda r: self.base_url + self.href(r),
             "older": lambda r: self._neighbour(r, 0),
@@ -110,6 +111,14 @@ class Resolver:
             "source": lambda r: f"content/{r.key}",
             "path": lambda r: r.path_url,
         }
+
+    def _content(self, rec: PageRecord) -> Markup:
+        html = self.resolve_images(rec, self.resolve_md_links(rec, self.load_body(rec.body_key)))
+        if rec.verification:
+            from sitegen.verification import apply_cards
+
+            html = apply_cards(html, rec.verification)
+        return Markup(html)
 
     def view(self, key: str | None) -> PageView | None:
         if key is None or key not in self.site.pages:
@@ -167,6 +176,15 @@ class Resolver:
         return self.view(self.site.neighbours.get(rec.key, (None, None))[index])
 
 
+def _verification(rec: PageRecord) -> Any:
+    """`page.verification`: the steps' states and their summary, or None for a page without steps."""
+    if not rec.verification:
+        return None
+    from sitegen.verification import PageVerification
+
+    return PageVerification.of(rec.verification)
+
+
 def snapshot(
     rec: PageRecord, pages: Mapping[str, PageRecord], neighbours: Mapping[str, tuple[str | None, str | None]]
 ) -> dict[str, Any]:
@@ -184,7 +202,7 @@ def snapshot(
         "bluesky_url": rec.bluesky_url, "link": rec.link, "extra": rec.extra, "collection": rec.collection,
         "word_count": rec.word_count, "reading_time": reading_time(rec.word_count), "toc": rec.toc,
         "has_math": rec.has_math, "steps": rec.steps, "source": rec.key,
-        "content": (rec.body_key, md_urls, rec.pictures),
+        "content": (rec.body_key, md_urls, rec.pictures, rec.verification), "verification": rec.verification,
         "older": pair[0], "newer": pair[1], "terms": rec.terms, "layout": rec.layout,
         "md_links": rec.md_links, "title_html": rec.title_html, "title_text": rec.title_text,
         "description_html": rec.description_html,

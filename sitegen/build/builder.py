@@ -24,6 +24,7 @@ from sitegen.build.plan import plan_static, same_structure
 from sitegen.build.render import RenderStep
 from sitegen.build.scan import Scan, rescan_hinted, scan_inputs, tampered_outputs
 from sitegen.build.store import BodyStore, cache_dir_for, default_cache_root, load_manifest, save_manifest
+from sitegen.build.verified import VerificationStep
 from sitegen.config import SiteConfig, load_config
 from sitegen.content import PageRecord
 from sitegen.model import Site, build_site
@@ -58,7 +59,7 @@ class Report:
 
 
 
-class Builder(PageLoader, RenderStep):
+class Builder(PageLoader, RenderStep, VerificationStep):
     """Builds one site into one output directory, keeping its state between builds (for serve)."""
 
     def __init__(
@@ -144,9 +145,12 @@ class Builder(PageLoader, RenderStep):
         hinted = None if full or changed is None else rescan_hinted(config, old_scan, changed)
         scan = hinted if hinted is not None else scan_inputs(config)
         includes_now = self._include_stats(state.get("records", {}))
+        verified_then = state.get("verified", {})
+        verified_now = self._verified_stats(config, state.get("records", {}))
         # With hints from a watcher, the output dir is ours alone: skip stat()ing every output.
         self._tampered = set() if hinted is not None else tampered_outputs(self.out_dir, state.get("outputs", {}))
-        if not full and scan == old_scan and includes_now == state.get("includes") and not self._tampered:
+        if (not full and scan == old_scan and includes_now == state.get("includes")
+                and verified_now == verified_then and not self._tampered):
             report.seconds = time.perf_counter() - started
             return report
 
@@ -156,6 +160,7 @@ class Builder(PageLoader, RenderStep):
         records = dict(old_records)
         changed_pages = self._refresh_pages(config, scan["content"], old_scan.get("content", {}), records,
                                             includes_now, state.get("includes", {}), full, report)
+        verified = self._apply_verification(config, records, changed_pages, verified_then, full)
 
         # A long-lived builder (serve) keeps its site model when an edit moves nothing:
         # rebuilding it costs more than the edit at 10,000 posts.
@@ -205,6 +210,7 @@ class Builder(PageLoader, RenderStep):
             "identity": identity,
             "scan": scan,
             "includes": self._include_stats(records),
+            "verified": verified,
             "records": records,
             "neighbours": site.neighbours,
             "queries": self._queries,

@@ -75,6 +75,8 @@ class Rendered:
     """True when the document contains `$…$` or `$$…$$` math."""
     steps: tuple[str, ...]
     """Names of the runbook-step fences, in order."""
+    step_hashes: tuple[str, ...] = ()
+    """`sitegen.verification.step_hash` of each step, in the same order as `steps`."""
 
 
 IMG_TAG_RE = re.compile(r'<img src="sitegen-img(-in-link)?:([^"]*)"([^>]*)>')

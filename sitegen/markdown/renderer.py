@@ -24,6 +24,7 @@ from sitegen.markdown.document import IMG_IN_LINK_PREFIX, IMG_PREFIX, MD_LINK_PR
 from sitegen.markdown.highlight import HighlightCache, Highlighter
 from sitegen.markdown.mathml import math_to_html, render_math_inline_double
 from sitegen.markdown.steps import FENCE_META_KEY, FenceBlock, fence_rule
+from sitegen.verification import step_hash
 
 
 @dataclass
@@ -37,6 +38,7 @@ class _Walk:
     images: list[str] = field(default_factory=list)
     has_math: bool = False
     steps: list[str] = field(default_factory=list)
+    step_hashes: list[str] = field(default_factory=list)
 
 
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -188,6 +190,7 @@ class Renderer:
             images=tuple(walk.images),
             has_math=walk.has_math,
             steps=tuple(walk.steps),
+            step_hashes=tuple(walk.step_hashes),
         )
 
     # The one pass over the tokens: collects the document's facts and prepares tokens for
@@ -305,6 +308,8 @@ class Renderer:
         if isinstance(include, str) and include:
             code = self._include(include, read_include, source, line)
         walk.steps.append(name)
+        # The same hash `sitegen run` records, so the page can tell whether this text ran clean.
+        walk.step_hashes.append(step_hash(info.lang, info.attrs, code))
         return FenceBlock(lang=info.lang, code=code, info=info, step_name=name)
 
     @staticmethod

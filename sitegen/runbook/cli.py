@@ -282,6 +282,7 @@ def _run(args: argparse.Namespace, runbook: Runbook, selection: Selection, value
         resolve_state_dir,
         resume_point,
     )
+    from sitegen.runbook.verified import with_verification
 
     emit = JsonReporter(out) if args.run_json else HumanReporter(out)
     ssh_config = args.run_ssh_config or environ.get("SITEGEN_SSH_CONFIG") or None
@@ -322,8 +323,9 @@ def _run(args: argparse.Namespace, runbook: Runbook, selection: Selection, value
                 complete=covered >= {s.name for s in runbook.steps},
             )
             runners = {p.host: pool(p.host) for p in report.plan if p.host}
+            record = with_verification(Recorder(record_file), runbook, environ)
             executor = Executor(runbook, report.plan, runners, values, report.arches,
-                                emit=emit, record=Recorder(record_file), options=options)
+                                emit=emit, record=record, options=options)
             return executor.run()
     finally:
         pool.close()

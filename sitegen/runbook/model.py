@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from sitegen.verification import step_hash
 
 LOCAL = "local"
 """Name of the machine sitegen runs on; steps without `on=` run there."""
@@ -92,12 +92,8 @@ class Step:
 
     @property
     def content_hash(self) -> str:
-        """Changes whenever what the step does changes; --resume compares it."""
-        blob = json.dumps(
-            {"lang": self.lang, "attrs": dict(sorted(self.attrs.items())), "script": self.script},
-            sort_keys=True,
-        )
-        return hashlib.sha256(blob.encode()).hexdigest()
+        """Changes whenever what the step does changes; --resume and the page's cards compare it."""
+        return step_hash(self.lang, self.attrs, self.script)
 
     def flags(self) -> list[str]:
         """Short labels for listings."""

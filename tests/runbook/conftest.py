@@ -55,6 +55,9 @@ def run_cli(tmp_path: Path) -> Callable[..., CliResult]:
         args = parser.parse_args([*argv, *extra])
         out = io.StringIO()
         env = base_environ(tmp_path) if environ is None else dict(environ)
+        # Runs of the checkout's own runbooks (with fake runners too) must not rewrite the
+        # example site's verification records; tests of the records say SITEGEN_VERIFIED=on.
+        env.setdefault("SITEGEN_VERIFIED", "off")
         try:
             code = cli.execute(args, environ=env, out=out, interactive=interactive,
                                runner_factory=runner_factory)

@@ -19,6 +19,7 @@ TEXT_PAIRS = [
     ("bg", "accent"),  # hovered tags and buttons, the current page number
     ("bg", "fg-strong"),  # the skip link
     ("code-fg", "code-bg"), ("badge-fg", "badge-bg"), ("mark-fg", "mark-bg"), ("fg-strong", "mark-bg"),
+    ("ok-fg", "ok-bg"), ("drift-fg", "drift-bg"),  # step cards: verified, changed since it ran clean
 ]
 # 3:1 is enough for the focus ring (non-text contrast, WCAG 1.4.11) and for very large text
 # (the 404 page's ornamental number).
