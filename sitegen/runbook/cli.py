@@ -29,6 +29,7 @@ from sitegen.runbook.plan import (
     parse_assignments,
     require_steps,
     resolve_values,
+    rollback_plan,
     select_steps,
     value_problems,
 )
@@ -290,7 +291,8 @@ def _run(args: argparse.Namespace, runbook: Runbook, selection: Selection, value
     can_confirm = args.run_yes or interactive
     try:
         if args.run_check:
-            report = run_preflight(runbook, select_steps(runbook, selection), values, pool,
+            selected = select_steps(runbook, selection)
+            report = run_preflight(runbook, [*selected, *rollback_plan(runbook, selected)], values, pool,
                                    can_confirm=can_confirm)
             if report.problems:
                 raise _preflight_error(runbook, report.problems)
@@ -310,10 +312,13 @@ def _run(args: argparse.Namespace, runbook: Runbook, selection: Selection, value
                 selection = Selection.from_json(point.selection)
                 done, resumed_from = point.done, point.run_id
             steps = [s for s in select_steps(runbook, selection) if s.name not in done]
-            report = run_preflight(runbook, steps, values, pool, can_confirm=can_confirm)
+            # Rollback steps are checked with the rest, so a failure never finds them broken.
+            handlers = {s.name for s in rollback_plan(runbook, steps)}
+            report = run_preflight(runbook, [*steps, *rollback_plan(runbook, steps)], values, pool,
+                                   can_confirm=can_confirm)
             if report.problems:
                 raise _preflight_error(runbook, report.problems)
-            covered = {s.name for s in steps} | set(done)
+            covered = {s.name for s in steps} | set(done) | runbook.rollback_steps
             options = RunOptions(
                 yes=args.run_yes,
                 ask=_terminal_ask if interactive else None,
@@ -324,8 +329,10 @@ def _run(args: argparse.Namespace, runbook: Runbook, selection: Selection, value
             )
             runners = {p.host: pool(p.host) for p in report.plan if p.host}
             record = with_verification(Recorder(record_file), runbook, environ)
-            executor = Executor(runbook, report.plan, runners, values, report.arches,
-                                emit=emit, record=record, options=options)
+            plan = [p for p in report.plan if p.name not in handlers]
+            rollbacks = {p.name: p for p in report.plan if p.name in handlers}
+            executor = Executor(runbook, plan, runners, values, report.arches, emit=emit,
+                                record=record, options=options, rollbacks=rollbacks)
             return executor.run()
     finally:
         pool.close()

@@ -76,9 +76,12 @@ class Executor:
         record: Callable[[Event], None] | None = None,
         options: RunOptions | None = None,
         cancel: Cancel | None = None,
+        rollbacks: Mapping[str, PlannedStep] | None = None,
     ) -> None:
         self.runbook = runbook
         self.plan = list(plan)
+        self.rollbacks = dict(rollbacks or {})
+        """Rollback steps by name, bound to hosts; they run only when a step fails."""
         self.runners = runners
         self.values = values
         self.arches = arches
@@ -134,10 +137,15 @@ class Executor:
             "done": dict(opts.done),
         }, record=True)
         status, code, failed = "ok", 0, None
+        armed: list[tuple[str, str]] = []
+        """(rollback step, the step that armed it), in the order the steps started."""
         for planned in self.plan:
             if self.cancel.is_set():
                 status, code = "interrupted", EXIT_INTERRUPTED
                 break
+            handler = planned.step.rollback
+            if handler and handler in self.rollbacks and all(h != handler for h, _ in armed):
+                armed.append((handler, planned.name))
             result = self._run_step(planned)
             if result.status == "interrupted":
                 status, code, failed = "interrupted", EXIT_INTERRUPTED, planned.name
@@ -145,6 +153,9 @@ class Executor:
             if not result:
                 status, code, failed = "failed", result.exit_code or 1, planned.name
                 break
+        rollback: dict[str, Any] = {}
+        if status == "failed" and armed:
+            rollback = self._roll_back(armed, str(failed), code)
         self.send({
             "event": "run-end",
             "run_id": opts.run_id,
@@ -154,18 +165,47 @@ class Executor:
             "ended": now_iso(),
             "duration": round(time.monotonic() - started, 3),
             "complete": opts.complete and status == "ok",
+            **rollback,
         }, record=True)
         return code
 
-    def _run_step(self, planned: PlannedStep) -> Result:
+    def _roll_back(self, armed: Sequence[tuple[str, str]], failed: str, code: int) -> dict[str, Any]:
+        """Run the armed rollback steps, latest first, each told what failed.
+
+        The steps from the earliest arming one up to the failed one are "undone": a --resume
+        starts again there, not after them.
+        """
+        ran: list[str] = []
+        ok = True
+        for handler, _ in reversed(armed):
+            if self.cancel.is_set():
+                ok = False
+                break
+            self.send({"event": "rollback", "run_id": self.options.run_id, "step": handler,
+                       "failed_step": failed, "exit_code": code})
+            result = self._run_step(self.rollbacks[handler], rollback_for=(failed, code))
+            ran.append(handler)
+            ok = ok and bool(result)
+        names = [p.name for p in self.plan]
+        first = min(names.index(step) for _, step in armed)
+        undone = names[first : names.index(failed) + 1]
+        return {"rolled_back": ran, "rollback_ok": ok, "undone": undone}
+
+    def _run_step(self, planned: PlannedStep, rollback_for: tuple[str, int] | None = None) -> Result:
         step = planned.step
         host = planned.host or "?"
         arch = self.arches.get(host)
         runner = self.runners[host]
         env = step_env(planned, self.values.env(), arch, self.options.run_id)
+        base: dict[str, Any] = {"run_id": self.options.run_id, "step": step.name, "host": host, "arch": arch}
+        if rollback_for is not None:
+            env = {**env, "SITEGEN_FAILED_STEP": rollback_for[0], "SITEGEN_FAILED_EXIT": str(rollback_for[1])}
+            base["rollback_for"] = {"step": rollback_for[0], "exit_code": rollback_for[1]}
+        elif step.name in self.runbook.rollback_steps:
+            # Run by hand (--step): nothing failed, but `set -u` scripts still find the names.
+            env = {**env, "SITEGEN_FAILED_STEP": "", "SITEGEN_FAILED_EXIT": ""}
         tail: deque[str] = deque(maxlen=TAIL_LINES)
         started_at, started = now_iso(), time.monotonic()
-        base = {"run_id": self.options.run_id, "step": step.name, "host": host, "arch": arch}
         self.send({"event": "step-start", **base, "started": started_at})
 
         def finish(result: Result, status: str | None = None, reason: str | None = None,

@@ -84,6 +84,10 @@ class Step:
     """What runs (or is written): the body, or the included file's text once loaded."""
     include_error: str | None = None
     """Why the include could not be loaded; preflight reports it."""
+    rollback: str | None = None
+    """Step to run when this step, or any step after it, fails."""
+    sudo: bool = False
+    """Run (or write) as root through `sudo -n`."""
 
     @property
     def is_bash(self) -> bool:
@@ -100,6 +104,10 @@ class Step:
         out: list[str] = []
         if self.confirm:
             out.append("confirm")
+        if self.sudo:
+            out.append("sudo")
+        if self.rollback:
+            out.append(f"rollback={self.rollback}")
         if self.write:
             out.append(f"write={self.write}")
         if self.follow:
@@ -137,6 +145,11 @@ class Runbook:
     """Declared secret names."""
     steps: tuple[Step, ...] = ()
     """Steps in document order."""
+
+    @property
+    def rollback_steps(self) -> frozenset[str]:
+        """Steps named by some `rollback=`: they run only when a step fails."""
+        return frozenset(s.rollback for s in self.steps if s.rollback)
 
     def step(self, name: str) -> Step:
         for step in self.steps:

@@ -68,8 +68,15 @@ class HumanReporter:
                 return f"==> done in {format_seconds(e.get('duration') or 0.0)}"
             if status == "interrupted":
                 return "==> interrupted; continue later with --resume"
-            return (f"==> stopped: step {e.get('failed_step')!r} failed with exit code {e.get('exit_code')}; "
-                    "fix it and continue with --resume")
+            stopped = f"==> stopped: step {e.get('failed_step')!r} failed with exit code {e.get('exit_code')}"
+            if e.get("rolled_back"):
+                how = "rolled back" if e.get("rollback_ok") else "ROLLBACK FAILED"
+                return (f"{stopped}; {how} with {', '.join(e['rolled_back'])}; "
+                        "fix it and run again (--resume starts at the rolled-back steps)")
+            return f"{stopped}; fix it and continue with --resume"
+        if kind == "rollback":
+            return (f"==> rolling back with {e.get('step')!r} because {e.get('failed_step')!r} failed "
+                    f"(exit code {e.get('exit_code')})")
         if kind == "message":
             return f"==> {e.get('text')}"
         return None

@@ -22,9 +22,9 @@ from sitegen.runbook.model import LOCAL, Host, Runbook, Step, normalise_arch
 
 STEP_ATTRIBUTES = (
     "name", "on", "arch", "needs", "cwd", "timeout", "retries", "confirm", "creates", "unless",
-    "write", "mode", "follow", "include", "requires", "interpreter",
+    "write", "mode", "follow", "include", "requires", "interpreter", "rollback", "sudo",
 )
-_FLAG_ATTRIBUTES = {"confirm", "follow"}
+_FLAG_ATTRIBUTES = {"confirm", "follow", "sudo"}
 _RUNBOOK_KEYS = ("hosts", "vars", "secrets", "shell", "cwd", "timeout")
 _HOST_KEYS = ("ssh", "arch")
 _SHELL_LANGS = {"sh", "bash", "shell"}
@@ -125,12 +125,25 @@ def parse_runbook(text: str, path: str | Path = "<runbook>", *, root: Path | Non
         steps.append(step)
 
     names = {s.name for s in steps}
+    handlers = {s.rollback for s in steps if s.rollback}
     for step in steps:
         for need in step.needs:
             if need not in names:
                 raise RunbookError(
                     f"step {step.name!r}: needs unknown step {need!r}{_suggest(need, names)}", path, step.line
                 )
+            if need in handlers:
+                raise RunbookError(f"step {step.name!r}: needs {need!r}, which is a rollback step "
+                                   "(it runs only when a step fails)", path, step.line)
+        if step.rollback:
+            if step.rollback not in names:
+                raise RunbookError(f"step {step.name!r}: rollback={step.rollback} is not a step"
+                                   f"{_suggest(step.rollback, names)}", path, step.line)
+            handler = next(s for s in steps if s.name == step.rollback)
+            if handler.rollback or handler.needs or handler is step:
+                raise RunbookError(f"step {step.name!r}: rollback={step.rollback} must name a step of its "
+                                   "own, without needs= or rollback= (it runs only when a step fails)",
+                                   path, step.line)
         if step.on is not None and step.on != LOCAL and step.on not in config.hosts:
             declared = ", ".join(config.hosts) or "none"
             raise RunbookError(
@@ -374,6 +387,8 @@ def _make_step(
         mode=mode,
         follow=follow,
         include=include,
+        rollback=text("rollback"),
+        sudo=flag("sudo"),
         requires=words("requires"),
         interpreter=interpreter,
         shell_prelude=prelude,

@@ -113,6 +113,10 @@ def require_steps(runbook: Runbook) -> Runbook:
 def select_steps(runbook: Runbook, selection: Selection = Selection()) -> list[Step]:
     """The steps to run, in execution order."""
     ordered = order_steps(require_steps(runbook))
+    # Rollback steps run only when a step fails, unless asked for by name with --step.
+    handlers = runbook.rollback_steps
+    if not (set(selection.steps) & handlers):
+        ordered = [s for s in ordered if s.name not in handlers]
     names = [s.name for s in ordered]
 
     def check(name: str, option: str) -> None:
@@ -138,6 +142,13 @@ def select_steps(runbook: Runbook, selection: Selection = Selection()) -> list[S
     if last < first:
         raise RunbookError(f"--until {selection.until} comes before --from {selection.start}", runbook.path)
     return ordered[first : last + 1]
+
+
+def rollback_plan(runbook: Runbook, steps: Sequence[Step]) -> list[Step]:
+    """The rollback steps the selected steps name and that are not selected themselves."""
+    selected = {s.name for s in steps}
+    names = dict.fromkeys(s.rollback for s in steps if s.rollback and s.rollback not in selected)
+    return [runbook.step(name) for name in names if name]
 
 
 def _with_needs(runbook: Runbook, name: str) -> set[str]:

@@ -103,8 +103,12 @@ class RunSummary:
         """Steps finished in this run or carried over from the run it resumed: name → hash."""
         done = dict(self.start.get("done") or {})
         for step in self.steps:
-            if step.get("status") in OK_STATUSES:
+            # A rollback step's success undoes work rather than completing a step.
+            if step.get("status") in OK_STATUSES and not step.get("rollback_for"):
                 done[str(step["step"])] = str(step.get("hash"))
+        # Steps a rollback undid must run again.
+        for name in (self.end or {}).get("undone") or ():
+            done.pop(str(name), None)
         return done
 
 
