@@ -24,6 +24,7 @@ from sitegen.runbook.plan import (
     Problem,
     Selection,
     Values,
+    accept_arches,
     bind,
     override_hosts,
     parse_assignments,
@@ -66,6 +67,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="set a variable (wins over the environment and front matter defaults)")
     parser.add_argument("--host", dest="run_hosts", action="append", default=[], metavar="NAME=DEST",
                         help="point a declared host at another SSH destination")
+    parser.add_argument("--accept-arch", dest="run_accept_arch", action="append", default=[], metavar="NAME",
+                        help="use host NAME whatever its architecture (staging on another arch); "
+                             "steps with arch= still refuse it")
     parser.add_argument("--secrets-file", dest="run_secrets_file", metavar="FILE",
                         help="NAME=VALUE lines for secrets; must be mode 0600")
     parser.add_argument("--ssh-config", dest="run_ssh_config", metavar="FILE",
@@ -240,7 +244,8 @@ def _execute(args: argparse.Namespace, environ: dict[str, str], out: TextIO, int
     if sys.platform != "win32" and _is_main_thread():
         previous_term = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        runbook = override_hosts(require_steps(load_runbook(args.run_file)), args.run_hosts)
+        runbook = accept_arches(override_hosts(require_steps(load_runbook(args.run_file)), args.run_hosts),
+                                args.run_accept_arch)
         selection = Selection(tuple(args.run_steps), args.run_from, args.run_until, args.run_no_deps)
         if args.run_resume and (selection.steps or selection.start or selection.until):
             raise RunbookError("--resume repeats the previous run's selection: drop --step/--from/--until")

@@ -176,6 +176,21 @@ def override_hosts(runbook: Runbook, overrides: Iterable[str]) -> Runbook:
     return replace(runbook, hosts=hosts)
 
 
+def accept_arches(runbook: Runbook, names: Iterable[str]) -> Runbook:
+    """Apply `--accept-arch NAME`: forget a host's declared arch and take what `uname -m` says.
+
+    For staging on purpose on another architecture (`--host web=x86-box --accept-arch web`);
+    a step that itself says `arch=` still refuses a host without it.
+    """
+    hosts = dict(runbook.hosts)
+    for name in names:
+        if name not in hosts:
+            declared = ", ".join(hosts) or "none"
+            raise RunbookError(f"--accept-arch {name}: no such host (declared: {declared})", runbook.path)
+        hosts[name] = replace(hosts[name], arch=None)
+    return replace(runbook, hosts=hosts)
+
+
 def hosts_in_order(runbook: Runbook) -> list[Host]:
     """Candidates for `arch=` resolution: this machine first, then declared hosts in order."""
     declared = [h for h in runbook.hosts.values() if h.name != LOCAL]

@@ -169,7 +169,8 @@ def run_preflight(
             continue
         if host.arch and probe.arch and probe.arch != host.arch:
             problems.append(Problem(
-                f"host {name}{who} is declared arch {host.arch} but uname -m says {probe.arch}"))
+                f"host {name}{who} is declared arch {host.arch} but uname -m says {probe.arch} "
+                f"(to use it anyway, e.g. for staging: --accept-arch {name})"))
         arches[name] = probe.arch
 
     plan, bind_problems = bind(runbook, steps, arches, values)

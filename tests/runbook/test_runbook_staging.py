@@ -1,0 +1,50 @@
+"""Staging on another architecture on purpose (--accept-arch), and privilege through sudo -n
+(the sudo attribute), against a real sshd on loopback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from runbook_support import base_environ
+
+from sitegen.runbook.testing import LoopbackSSHD
+
+
+@pytest.fixture
+def env(tmp_path: Path, sshd: LoopbackSSHD) -> dict[str, str]:
+    env = base_environ(tmp_path)
+    env["SITEGEN_SSH_CONFIG"] = str(sshd.ssh_config)
+    return env
+
+
+def arch_book(body: str) -> str:
+    return ("---\nrunbook:\n  hosts:\n    web: {ssh: \"deploy@arm-server.invalid\", arch: aarch64}\n---\n" + body)
+
+
+SERVE = "```sh {#serve on=web}\necho \"serving on $SITEGEN_HOST_ARCH\"\n```\n"
+
+
+def test_a_staging_host_of_another_arch_is_refused_then_accepted_on_purpose(sshd, write_runbook, run_cli,
+                                                                           env) -> None:
+    path = write_runbook(arch_book(SERVE))
+    refused = run_cli(str(path), "--host", f"web={sshd.destination}", environ=env)
+    assert refused.code == 1
+    assert ("host web (used by serve) is declared arch aarch64 but uname -m says x86_64 "
+            "(to use it anyway, e.g. for staging: --accept-arch web)") in refused.error
+    accepted = run_cli(str(path), "--host", f"web={sshd.destination}", "--accept-arch", "web", environ=env)
+    assert accepted.code == 0, accepted
+    assert "[serve@web] serving on x86_64" in accepted.out
+
+
+def test_a_step_that_requires_aarch64_still_refuses_the_accepted_host(sshd, write_runbook, run_cli, env) -> None:
+    path = write_runbook(arch_book(SERVE + "```sh {#native on=web arch=aarch64}\nuname -m\n```\n"))
+    result = run_cli(str(path), "--host", f"web={sshd.destination}", "--accept-arch", "web", environ=env)
+    assert result.code == 1
+    assert "step 'native': needs arch aarch64 but host 'web' is x86_64" in result.error
+    assert "serving" not in result.out
+
+
+def test_accept_arch_names_a_declared_host(write_runbook, run_cli, env) -> None:
+    result = run_cli(str(write_runbook(arch_book(SERVE))), "--accept-arch", "wbe", environ=env)
+    assert result.code == 1 and "--accept-arch wbe: no such host (declared: web)" in result.error
