@@ -151,7 +151,13 @@ def read_secrets_file(path: str | Path) -> dict[str, str]:
             f"--secrets-file: mode {mode & 0o777:04o} lets other users read it; run chmod 600 {path}", path
         )
     values: dict[str, str] = {}
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        # Say which line, never what is on it.
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise RunbookError("--secrets-file: not UTF-8 text", path, line) from exc
+    for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue

@@ -334,7 +334,34 @@ def resolve_values(
                 missing.append(name)
             else:
                 secrets[name], sources[name] = answer, "prompt"
+    for name, value in {**values, **secrets}.items():
+        _check_text(runbook, name, value, sources[name], secret=name in secrets)
     return Values(vars=values, secrets=secrets, sources=sources, missing=tuple(missing))
+
+
+def _check_text(runbook: Runbook, name: str, value: str, source: str, *, secret: bool) -> None:
+    """A value reaches local and SSH steps alike as text in the environment: bytes that are not
+    UTF-8 (Python hands them over as surrogates) or a NUL cannot, so the run stops here, before
+    anything runs or is recorded. The message never shows the value."""
+    problem = None
+    if "\0" in value:
+        problem = "contains a NUL character"
+    else:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            problem = "is not valid UTF-8"
+    if problem is None:
+        return
+    if secret:
+        label = f"secret {name}"
+    elif source == "--var":
+        label = f"--var {name}"
+    elif source == "environment":
+        label = f"environment variable {name}"
+    else:
+        label = f"variable {name}"
+    raise RunbookError(f"{label}: the value {problem}; steps get values as text", runbook.path)
 
 
 _REF_RE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*)|(\$))")
