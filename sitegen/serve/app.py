@@ -26,6 +26,7 @@ from sitegen.build.store import default_cache_root
 from sitegen.config import CONFIG_NAME, load_config
 from sitegen.errors import ConfigError, SitegenError
 from sitegen.serve.changes import KINDS, TOP_DIRS, changes_watch_set, needs_build, reload_event, sort_changes
+from sitegen.serve.hosts import url_host
 from sitegen.serve.hub import Hub
 from sitegen.serve.server import PreviewServer
 from sitegen.serve.watch import Watcher
@@ -85,10 +86,6 @@ def preview_dirs(
     return default_cache_root(environ) / "serve" / f"{site_dir.name}-{digest}", None
 
 
-def _url_host(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
-
-
 class Preview:
     """A site being previewed: its builder, HTTP server, watchers and connected browsers."""
 
@@ -127,7 +124,7 @@ class Preview:
         except OSError as exc:
             raise SitegenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         self.port: int = self.server.server_address[1]
-        self.url = f"http://{_url_host(host)}:{self.port}"
+        self.url = f"http://{url_host(host)}:{self.port}"
         """The preview's origin, also the base URL it builds with so absolute links stay local."""
         self.builder = Builder(self.site_dir, self.out_dir, drafts=drafts, cache_dir=builder_cache,
                                base_url=self.url, environ=env)

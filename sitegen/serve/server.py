@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from sitegen.serve.client import EVENTS_PATH, WORKER_PATH, WORKER_SOURCE, snippet
+from sitegen.serve.hosts import HostGuard
 from sitegen.serve.hub import CLOSE, Hub
 from sitegen.serve.inject import inject, is_html
 from sitegen.serve.paths import resolve_request
@@ -84,6 +85,9 @@ class PreviewServer(ThreadingHTTPServer):
     """Serves one output directory; request threads are daemons so Ctrl-C never waits on a tab."""
 
     daemon_threads = True
+    request_queue_size = 1024
+    """The listen backlog (the kernel caps it at net.core.somaxconn): a burst of tabs and asset
+    requests waits in the kernel's queue, not in SYN retries of a second or more (the stdlib's 5)."""
 
     def __init__(self, address: tuple[str, int], out_dir: Path, hub: Hub, *, heartbeat: float = 15.0,
                  log_requests: bool = False) -> None:
@@ -94,6 +98,14 @@ class PreviewServer(ThreadingHTTPServer):
         self.heartbeat = heartbeat
         self.log_requests = log_requests
         super().__init__(address, PreviewHandler)
+        self.guard = HostGuard(address[0], self.server_address[1])
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A browser that closes a tab or cancels a load mid-response is not an error worth a traceback."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class PreviewHandler(BaseHTTPRequestHandler):
@@ -114,9 +126,17 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self._respond(head=True)
 
     def _respond(self, head: bool) -> None:
+        guard = self.server.guard
+        if not guard.host_ok(self.headers.get("Host")):
+            # Another name resolving to this machine (DNS rebinding): answer nothing about the site.
+            self._refuse(421)
+            return
         path = urlsplit(self.path).path
         if path.startswith("/__sitegen/"):
             if path == EVENTS_PATH and not head:
+                if not guard.origin_ok(self.headers.get("Origin")):
+                    self._refuse(403)  # another site's page may not listen to builds and errors
+                    return
                 self._events()
             elif path == WORKER_PATH:
                 self._send(200, "text/javascript; charset=utf-8", WORKER_SOURCE, head)
@@ -146,6 +166,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if is_html(ctype):
             data = inject(data, snippet(gen, 200))
         self._send(200, ctype, data, head)
+
+    def _refuse(self, status: int) -> None:
+        self.close_connection = True
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Connection", "close")
+        self.end_headers()
 
     def _not_found(self, head: bool, gen: int | None = None) -> None:
         gen = self.server.hub.gen if gen is None else gen

@@ -21,14 +21,15 @@ def get(running: Running, target: str, method: str = "GET") -> tuple[int, dict[s
         conn.close()
 
 
-def raw_status(running: Running, target: bytes) -> int:
+def raw_request(running: Running, target: bytes, host: bytes | None = None) -> tuple[int, bytes]:
     """Send a request line byte for byte (http.client refuses NULs and backslashes)."""
+    host = host if host is not None else f"127.0.0.1:{running.preview.port}".encode()
     with socket.create_connection(("127.0.0.1", running.preview.port), timeout=10) as sock:
-        sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: " + host + b"\r\nConnection: close\r\n\r\n")
         data = b""
         while chunk := sock.recv(65536):
             data += chunk
-    return int(data.split(b" ", 2)[1])
+    return int(data.split(b" ", 2)[1]), data.partition(b"\r\n\r\n")[2]
 
 
 @pytest.fixture
@@ -98,19 +99,53 @@ def test_head_has_no_body(running: Running) -> None:
     assert status == 200 and int(headers["content-length"]) > 0 and body == b""
 
 
-@pytest.mark.parametrize(
-    "target",
-    [b"/../sitegen.toml", b"/%2e%2e/%2e%2e/sitegen.toml", b"/..%2f..%2fsitegen.toml", b"/..\\..\\sitegen.toml",
-     b"/%00", b"/index.html%00", b"/%252e%252e/sitegen.toml", b"/blog/..%5c..%5csitegen.toml"],
-)
-def test_requests_outside_the_site_are_404(running: Running, target: bytes) -> None:
-    assert raw_status(running, target) == 404
+# Each payload names a file that exists outside the output directory (the preview's output is
+# <tmp>/cache/preview, the site <tmp>/site), so a guard missing in serve/paths.py shows as a 200.
+TRAVERSALS = [
+    b"/../../site/sitegen.toml",
+    b"/blog/../../../site/sitegen.toml",
+    b"/%2e%2e/%2e%2e/site/sitegen.toml",
+    b"/%2E%2E/%2E%2E/site/sitegen.toml",
+    b"/..%2f..%2fsite%2fsitegen.toml",
+    b"/..%2F..%2Fsite/sitegen.toml",
+    b"/escape/sitegen.toml",
+    b"/escape-file",
+]
+
+
+@pytest.fixture
+def outside(running: Running) -> Running:
+    """The traversal targets really exist, and a symlink in the output leads out of it."""
+    out = running.preview.out_dir
+    assert (out / ".." / ".." / "site" / "sitegen.toml").resolve().is_file()
+    (out / "escape").symlink_to(running.site)
+    (out / "escape-file").symlink_to(running.site / "sitegen.toml")
+    return running
+
+
+@pytest.mark.parametrize("target", TRAVERSALS)
+def test_requests_outside_the_site_are_404(outside: Running, target: bytes) -> None:
+    status, body = raw_request(outside, target)
+    assert status == 404
+    assert b"base_url" not in body
+
+
+# Refused as malformed before any file is looked up (on Linux a backslash is an ordinary file
+# name character, and nothing decodes a path twice; these guard other platforms and proxies).
+MALFORMED = [b"/%00", b"/index.html%00", b"/index.html%00.css", b"/%252e%252e/%252e%252e/site/sitegen.toml",
+             b"/..\\..\\site\\sitegen.toml", b"/blog/..%5c..%5c..%5csite%5csitegen.toml"]
+
+
+@pytest.mark.parametrize("target", MALFORMED)
+def test_malformed_paths_are_404(running: Running, target: bytes) -> None:
+    assert raw_request(running, target)[0] == 404
 
 
 def test_event_stream_greets_then_reports_builds(running: Running) -> None:
     sock = socket.create_connection(("127.0.0.1", running.preview.port), timeout=10)
     try:
-        sock.sendall(b"GET /__sitegen/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+        host = f"127.0.0.1:{running.preview.port}".encode()
+        sock.sendall(b"GET /__sitegen/events HTTP/1.1\r\nHost: " + host + b"\r\nAccept: text/event-stream\r\n\r\n")
         stream = sock.makefile("rb")
         assert stream.readline().startswith(b"HTTP/1.1 200")
         headers = {}
