@@ -9,6 +9,14 @@ and browser (event → fetch → body swapped).
 
     python3 benchmarks/bench_serve.py                 # the wolfgirl corpus
     python3 benchmarks/bench_serve.py --posts 10000   # the corpus scaled up to 10,000 posts
+
+With `--concurrent N` it measures the server instead: N clients connect at once (loopback,
+10 s client timeout) and each fetches the home page; repeated `--rounds` times, it prints the
+p50 and p95 of the time to a full response and how many failed. No browser is needed.
+`--backlog` overrides the listen queue, to compare with the standard library's 5:
+
+    python3 benchmarks/bench_serve.py --concurrent 200
+    python3 benchmarks/bench_serve.py --concurrent 200 --backlog 5
 """
 
 from __future__ import annotations
@@ -106,6 +114,66 @@ def pct(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
 
 
+def _serve_in_child(site: Path, cache: Path, backlog: int | None, ports: Any, stop: Any) -> None:
+    from sitegen.serve.server import PreviewServer
+
+    if backlog:
+        PreviewServer.request_queue_size = backlog
+    preview = Preview(site, cache_dir=cache, port=0, log=io.StringIO())
+    preview.start()
+    ports.put((preview.port, preview.server.request_queue_size))
+    stop.wait()
+    preview.close()
+
+
+def _fetch(port: int, barrier: threading.Barrier, results: list[Any], timeout: float) -> None:
+    import http.client
+
+    barrier.wait()
+    t0 = time.perf_counter()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        conn.request("GET", "/")
+        res = conn.getresponse()
+        res.read()
+        conn.close()
+        results.append(time.perf_counter() - t0 if res.status == 200 else None)
+    except OSError:
+        results.append(None)
+
+
+def concurrent(site: Path, tmp: Path, clients: int, rounds: int, backlog: int | None) -> None:
+    """The server in a child process (its own interpreter lock), the clients here."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    ports, stop = ctx.Queue(), ctx.Event()
+    child = ctx.Process(target=_serve_in_child, args=(site, tmp / "cache", backlog, ports, stop))
+    child.start()
+    try:
+        port, queue_size = ports.get(timeout=300)
+        latencies: list[float] = []
+        failures = 0
+        for _ in range(rounds):
+            results: list[Any] = []
+            barrier = threading.Barrier(clients)
+            threads = [threading.Thread(target=_fetch, args=(port, barrier, results, 10.0)) for _ in range(clients)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            latencies += [r for r in results if r is not None]
+            failures += sum(1 for r in results if r is None)
+            time.sleep(1)  # let the server drain before the next burst
+    finally:
+        stop.set()
+        child.join(timeout=20)
+    ms = [v * 1000 for v in latencies] or [0.0]
+    print(f"{clients} concurrent GET / x {rounds} rounds, listen backlog {queue_size}: "
+          f"p50 {pct(ms, 50):.1f} ms, p95 {pct(ms, 95):.1f} ms, max {max(ms):.1f} ms, "
+          f"{failures} of {clients * rounds} failed; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", type=int, default=0, help="scale the corpus to this many posts (0: as is)")
@@ -116,7 +184,18 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="build in this directory and keep it")
     parser.add_argument("--port", type=int, default=0,
                         help="fixed port: with --keep, a rerun finds its last build (the base URL names the port)")
+    parser.add_argument("--concurrent", type=int, default=0, help="measure N simultaneous requests instead of edits")
+    parser.add_argument("--rounds", type=int, default=5, help="bursts of --concurrent requests (default 5)")
+    parser.add_argument("--backlog", type=int, help="listen backlog for --concurrent (default: the server's)")
     args = parser.parse_args()
+
+    if args.concurrent:
+        tmp = Path(tempfile.mkdtemp(prefix="bench-serve-"))
+        try:
+            concurrent(make_site(tmp / "site", args.posts), tmp, args.concurrent, args.rounds, args.backlog)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return 0
 
     from playwright.sync_api import sync_playwright
 
