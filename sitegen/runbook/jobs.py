@@ -7,8 +7,9 @@ spliced into script text, so a quote in a value cannot change what runs.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 
 from sitegen.runbook.model import Step
@@ -116,9 +117,44 @@ def main_job(planned: PlannedStep, env: Mapping[str, str]) -> Job:
             extra["SITEGEN_MODE"] = f"{step.mode:04o}"
         if step.follow:
             extra["SITEGEN_FOLLOW"] = "1"
-        return Job(step.name, "write", ("bash",), WRITE_SCRIPT, {**env, **extra}, planned.cwd,
-                   data=step.script.encode())
-    return Job(step.name, "run", step.interpreter, script_text(step), env, planned.cwd)
+        job = Job(step.name, "write", ("bash",), WRITE_SCRIPT, {**env, **extra}, planned.cwd,
+                  data=step.script.encode())
+    else:
+        job = Job(step.name, "run", step.interpreter, script_text(step), env, planned.cwd)
+    return as_root(job) if step.sudo else job
+
+
+_SCRIPT_MARK = "# --- sitegen: the step script follows ---"
+
+# Runs the job's script as root through `sudo -n`, which fails at once instead of asking for a
+# password. sudo resets the environment, so the step's variables cross in a private file that
+# root sources (never on a command line, which `ps` shows); the script itself rides below the
+# mark in this very file, so runners need nothing new.
+_SUDO_TEMPLATE = """set -eu
+__sg_d=$(mktemp -d "${{TMPDIR:-/tmp}}/sitegen-sudo.XXXXXXXX")
+trap 'rm -rf -- "$__sg_d"' EXIT
+for __sg_n in {names}; do
+  if [ -n "${{!__sg_n+x}}" ]; then printf 'export %s=%q\\n' "$__sg_n" "${{!__sg_n}}"; fi
+done > "$__sg_d/env"
+sed '1,/^{mark}$/d' "$0" > "$__sg_d/step"
+__sg_rc=0
+sudo -n -- bash -c 'set -a; . "$1"; set +a; shift; exec "$@"' sitegen-sudo "$__sg_d/env" {interp} "$__sg_d/step" \
+  || __sg_rc=$?
+exit "$__sg_rc"
+{mark}
+"""
+
+
+def as_root(job: Job) -> Job:
+    """The same job, run as root through `sudo -n` (the step's `sudo` attribute)."""
+    names = " ".join(sorted({*job.env, "SITEGEN_DATA"}))
+    wrapper = _SUDO_TEMPLATE.format(names=names, mark=_SCRIPT_MARK,
+                                    interp=" ".join(shlex.quote(word) for word in job.interpreter))
+    return replace(job, interpreter=("bash",), script=wrapper + job.script)
+
+
+SUDO_CHECK = "sudo -n true 2>&1\n"
+"""Preflight's test that sudo will not ask for a password on a host."""
 
 
 # Pipes under `set -euo pipefail`: a command on the left of a pipe that is killed by SIGPIPE
@@ -174,4 +210,6 @@ def tools_for(step: Step) -> tuple[str, ...]:
         tools.append(step.interpreter[0])
     if step.write:
         tools.extend(WRITE_TOOLS)
+    if step.sudo:
+        tools.extend(("sudo", "sed"))
     return tuple(tools)

@@ -11,11 +11,11 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from sitegen.runbook.jobs import WRAPPER_TOOLS, script_text, tools_for
+from sitegen.runbook.jobs import SUDO_CHECK, WRAPPER_TOOLS, Job, script_text, tools_for
 from sitegen.runbook.model import LOCAL, Runbook, Step
 from sitegen.runbook.plan import PlannedStep, Problem, Values, bind, value_problems
 from sitegen.runbook.reach import host_var, referenced_hosts
@@ -183,4 +183,31 @@ def run_preflight(
             if tool in probe.missing:
                 problems.append(Problem(f"needs {tool}, which is not installed on host {planned.host}",
                                         planned.name, planned.step.line))
+    problems.extend(_sudo_problems(plan, probes, runner_for))
     return Preflight(plan, problems, arches, probes)
+
+
+def _sudo_problems(plan: Sequence[PlannedStep], probes: Mapping[str, Probe],
+                   runner_for: Callable[[str], Runner]) -> list[Problem]:
+    """On each host with `sudo` steps, `sudo -n true` must pass: a sudo that wants a password
+    fails here, with its own words, instead of hanging (or failing) halfway through the run."""
+    by_host: dict[str, list[PlannedStep]] = {}
+    for planned in plan:
+        if planned.step.sudo and planned.host:
+            by_host.setdefault(planned.host, []).append(planned)
+    problems = []
+    for host, steps in by_host.items():
+        probe = probes.get(host)
+        if probe is None or probe.error or "sudo" in probe.missing:
+            continue
+        lines: list[str] = []
+        check = Job(steps[0].name, "sudo-check", ("bash",), SUDO_CHECK)
+        result = runner_for(host).run(check, lines.append, None, 30)
+        if not result:
+            said = lines[-1] if lines else result.message or "no reason given"
+            names = ", ".join(p.name for p in steps)
+            problems.append(Problem(
+                f"host {host} (used by {names}): `sudo -n` would need a password there ({said}); "
+                "allow these commands without one (NOPASSWD in sudoers) or drop the sudo attribute",
+                steps[0].name, steps[0].step.line))
+    return problems

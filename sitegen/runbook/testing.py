@@ -35,11 +35,16 @@ class LoopbackSSHD:
     """Start with `with LoopbackSSHD() as server:`; use `server.destination` and
     `server.ssh_config`."""
 
-    def __init__(self, workdir: str | Path | None = None) -> None:
+    def __init__(self, workdir: str | Path | None = None, user: str | None = None,
+                 user_environment: bool = False) -> None:
         self._own_dir = workdir is None
         self.dir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="sg-sshd-"))
         self.port = free_port()
-        self.user = getpass.getuser()
+        self.user = user or getpass.getuser()
+        """Who logs in. Another user than the current one (root only) gets the client key in
+        their own ~/.ssh/authorized_keys, since sshd reads it with that user's rights."""
+        self.user_environment = user_environment
+        """PermitUserEnvironment: the user's ~/.ssh/environment sets variables (PATH) of sessions."""
         self.proc: subprocess.Popen[bytes] | None = None
         self.ssh_config = self.dir / "ssh_config"
         """Client configuration (keys, known_hosts) to pass as `--ssh-config`."""
@@ -60,6 +65,8 @@ class LoopbackSSHD:
             subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(self.dir / name)],
                            check=True, capture_output=True)
         (self.dir / "authorized_keys").write_text((self.dir / "client_key.pub").read_text())
+        if self.user != getpass.getuser():
+            self._authorize_other_user()
         host_key = (self.dir / "host_key.pub").read_text().split()
         (self.dir / "known_hosts").write_text(f"[127.0.0.1]:{self.port} {host_key[0]} {host_key[1]}\n")
         config = self.dir / "sshd_config"
@@ -67,7 +74,8 @@ class LoopbackSSHD:
             f"ListenAddress 127.0.0.1\n"
             f"Port {self.port}\n"
             f"HostKey {self.dir / 'host_key'}\n"
-            f"AuthorizedKeysFile {self.dir / 'authorized_keys'}\n"
+            f"AuthorizedKeysFile .ssh/authorized_keys {self.dir / 'authorized_keys'}\n"
+            f"PermitUserEnvironment {'yes' if self.user_environment else 'no'}\n"
             "PasswordAuthentication no\n"
             "KbdInteractiveAuthentication no\n"
             f"PidFile {self.dir / 'sshd.pid'}\n"
@@ -100,6 +108,17 @@ class LoopbackSSHD:
                 time.sleep(0.05)
         self.stop()
         raise SSHDUnavailable("sshd did not start listening within 15s")
+
+    def _authorize_other_user(self) -> None:
+        import pwd
+
+        entry = pwd.getpwnam(self.user)
+        ssh_dir = Path(entry.pw_dir) / ".ssh"
+        ssh_dir.mkdir(mode=0o700, exist_ok=True)
+        keys = ssh_dir / "authorized_keys"
+        keys.write_text((self.dir / "client_key.pub").read_text())
+        for path in (ssh_dir, keys):
+            os.chown(path, entry.pw_uid, entry.pw_gid)
 
     def connection_pids(self) -> list[int]:
         """sshd processes serving connections (children of the listener); killing one drops

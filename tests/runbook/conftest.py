@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
+import subprocess
 import textwrap
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -68,3 +70,36 @@ def run_cli(tmp_path: Path) -> Callable[..., CliResult]:
     return run
 
 
+
+
+DEPLOY_USER = "sitegen-deploy"
+"""An unprivileged account that deployments log in as (created here when missing)."""
+
+
+@pytest.fixture(scope="session")
+def deploy_user() -> str:
+    """A real unprivileged user with bash, no password and no sudo rights."""
+    import pwd
+
+    try:
+        pwd.getpwnam(DEPLOY_USER)
+    except KeyError:
+        if os.geteuid() != 0:
+            pytest.fail(f"the deployment tests need a user {DEPLOY_USER!r}: run them as root once, or "
+                        f"useradd -m -s /bin/bash -p '*' {DEPLOY_USER}")
+        # `-p '*'`: no password, yet not locked ('!'), which sshd without PAM would refuse.
+        subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", "--password", "*", DEPLOY_USER],
+                       check=True, capture_output=True)
+    return DEPLOY_USER
+
+
+@pytest.fixture(scope="session")
+def deploy_sshd(tmp_path_factory: pytest.TempPathFactory, deploy_user: str) -> Iterator[LoopbackSSHD]:
+    """A real sshd on 127.0.0.1 that logs clients in as the unprivileged deploy user."""
+    try:
+        server = LoopbackSSHD(tmp_path_factory.mktemp("deploy-sshd"), user=deploy_user,
+                              user_environment=True).start()
+    except SSHDUnavailable as exc:
+        pytest.fail(f"cannot start the loopback sshd: {exc}")
+    yield server
+    server.stop()

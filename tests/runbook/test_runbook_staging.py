@@ -48,3 +48,47 @@ def test_a_step_that_requires_aarch64_still_refuses_the_accepted_host(sshd, writ
 def test_accept_arch_names_a_declared_host(write_runbook, run_cli, env) -> None:
     result = run_cli(str(write_runbook(arch_book(SERVE))), "--accept-arch", "wbe", environ=env)
     assert result.code == 1 and "--accept-arch wbe: no such host (declared: web)" in result.error
+
+
+SUDO_BOOK = """---
+runbook:
+  hosts:
+    web: {ssh: "%s"}
+  vars: {GREETING: "it's $(not) run"}
+  secrets: [TOKEN]
+---
+```sh {#as-root on=%s sudo}
+echo "uid=$(id -u) greeting=$GREETING token=${#TOKEN} step=$SITEGEN_STEP"
+```
+
+```text {#conf on=%s write=%s mode=0640 sudo}
+listen 80
+```
+"""
+
+
+@pytest.mark.parametrize("where", ["local", "web"])
+def test_sudo_runs_as_root_with_the_steps_values(where, sshd, write_runbook, run_cli, env, tmp_path) -> None:
+    conf = tmp_path / "etc" / "site.conf"
+    path = write_runbook(SUDO_BOOK % (sshd.destination, where, where, conf))
+    env["TOKEN"] = "s3cret"
+    result = run_cli(str(path), environ=env)
+    assert result.code == 0, result
+    assert f"[as-root@{where}] uid=0 greeting=it's $(not) run token=6 step=as-root" in result.out
+    assert conf.read_text() == "listen 80\n" and conf.stat().st_mode & 0o777 == 0o640
+    assert conf.stat().st_uid == 0
+
+
+def test_a_sudo_that_wants_a_password_fails_preflight_and_never_hangs(deploy_sshd, write_runbook, run_cli,
+                                                                      tmp_path) -> None:
+    env = base_environ(tmp_path)
+    env["SITEGEN_SSH_CONFIG"] = str(deploy_sshd.ssh_config)
+    env["TOKEN"] = "x"
+    path = write_runbook(SUDO_BOOK % (deploy_sshd.destination, "web", "web", "/etc/sitegen-never-written.conf"))
+    result = run_cli(str(path), environ=env)
+    assert result.code == 1
+    assert ("step 'as-root': host web (used by as-root, conf): `sudo -n` would need a password there "
+            "(sudo: a password is required); allow these commands without one (NOPASSWD in sudoers) "
+            "or drop the sudo attribute") in result.error
+    assert "nothing was run" in result.error
+    assert not Path("/etc/sitegen-never-written.conf").exists()
