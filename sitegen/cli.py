@@ -69,6 +69,17 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
         runbook_cli.configure(p)
 
     p = sub.add_parser(
+        "init",
+        help="write a sitegen.toml for an existing Zola, Hugo or Jekyll site",
+        description="Read a Zola, Hugo or Jekyll site's config and write a sitegen.toml that reproduces its "
+        "URLs, taxonomies, pagination and feeds. The posts are read as they are and left untouched.",
+    )
+    p.add_argument("--from", dest="generator", required=True, choices=("zola", "hugo", "jekyll"),
+                   help="the generator the site was made for")
+    p.add_argument("site_dir", nargs="?", default=".", type=Path, help="the existing site (default: .)")
+    p.add_argument("--force", action="store_true", help="replace an existing sitegen.toml")
+
+    p = sub.add_parser(
         "new",
         help="create a site or a post",
         description="Scaffold a new site or a new post.",
@@ -108,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from sitegen.runbook import cli as runbook_cli
 
             return runbook_cli.execute(args)
+        if args.command == "init":
+            return _init(args)
         if args.command == "new":
             from sitegen import scaffold
 
@@ -129,6 +142,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 2
+
+
+def _init(args: argparse.Namespace) -> int:
+    from sitegen.importers.convert import init
+
+    target, plan = init(args.generator, args.site_dir, force=args.force)
+    print(f"wrote {target}")
+    if plan.unmapped:
+        print(f"not carried over from {args.generator} ({len(plan.unmapped)}):")
+        for note in plan.unmapped:
+            print(f"  - {note}")
+    return 0
 
 
 def _build(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ class CollectionConfig:
     title: str
     """Shown on its index page and in its feed."""
     permalink: str
-    """Pattern for each item's URL: {slug} {stem} {year} {month} {day} {collection}."""
+    """Pattern for each item's URL: {slug} {stem} {year} {month} {day} {collection} {section} {title} {categories}."""
     url: str
     """URL of the collection's index page."""
     dated: bool = True
@@ -117,6 +117,11 @@ class SiteConfig:
     images: ImagesConfig = field(default_factory=ImagesConfig)
     verified_dir: str = ""
     """Folder of the site holding runbooks' verification records; empty: beside each runbook."""
+    conventions: str = "sitegen"
+    """Whose front matter the posts are written in: sitegen, zola, hugo or jekyll ([content])."""
+    slugs: str = "slugify"
+    """How file names become slugs: "slugify" (lower-case words), "safe" (as written, only characters a
+    path cannot hold changed: Zola's `safe`, Jekyll) or "lower" (safe, then lower-cased: Hugo's default)."""
     extra: dict[str, Any] = field(default_factory=dict)
     """The `[extra]` table, handed to templates as site.extra."""
     digest: str = ""
@@ -139,7 +144,7 @@ class SiteConfig:
 
 TOP_KEYS = frozenset({
     "title", "base_url", "author", "description", "language", "timezone", "theme", "summary_length",
-    "collections", "taxonomies", "menu", "home", "feeds", "markdown", "check", "images", "runbooks", "extra",
+    "collections", "taxonomies", "menu", "home", "feeds", "markdown", "check", "images", "runbooks", "content", "extra",
 })
 TABLE_KEYS = {
     "collections.*": frozenset({
@@ -154,8 +159,14 @@ TABLE_KEYS = {
         {"enabled", "widths", "formats", "quality", "avif_quality", "sizes", "fetch_remote", "max_pixels"}
     ),
     "runbooks": frozenset({"verified_dir"}),
+    "content": frozenset({"conventions", "slugs"}),
 }
-_PLACEHOLDERS = {"slug": "x", "stem": "x", "collection": "x", "year": "2000", "month": "01", "day": "01"}
+CONVENTIONS = ("sitegen", "zola", "hugo", "jekyll")
+SLUG_MODES = ("slugify", "safe", "lower")
+_PLACEHOLDERS = {
+    "slug": "x", "stem": "x", "collection": "x", "year": "2000", "month": "01", "day": "01",
+    "title": "x", "categories": "x", "section": "x",
+}
 
 
 def _check_keys(table: dict[str, Any], allowed: frozenset[str], where: str, path: Path) -> None:
@@ -291,9 +302,14 @@ def _images(raw: dict[str, Any], path: Path) -> ImagesConfig:
 
 
 def discover_collections(content_dir: Path) -> list[str]:
-    """Top-level folders of content/ are collections even when the config does not name them."""
+    """Top-level folders of content/ are collections even when the config does not name them,
+    except page bundles (`my-post/index.md` is a page of its own, not a collection)."""
     try:
-        return sorted(e.name for e in content_dir.iterdir() if e.is_dir() and not e.name.startswith((".", "_")))
+        return sorted(
+            e.name for e in content_dir.iterdir()
+            if e.is_dir() and not e.name.startswith((".", "_"))
+            and (not (e / "index.md").is_file() or (e / "_index.md").is_file())
+        )
     except FileNotFoundError:
         return []
 
@@ -370,8 +386,9 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
     check = _table(data, "check", path)
     images = _table(data, "images", path)
     runbooks = _table(data, "runbooks", path)
+    content = _table(data, "content", path)
     for name, table in (("home", home), ("feeds", feeds), ("markdown", markdown), ("check", check),
-                        ("images", images), ("runbooks", runbooks)):
+                        ("images", images), ("runbooks", runbooks), ("content", content)):
         _check_keys(table, TABLE_KEYS[name], f"{name}.", path)
     external = _get(check, "external_pages", list, [], path, "check.")
     if not all(isinstance(p, str) and p.startswith("/") for p in external):
@@ -387,6 +404,14 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
     for name in home_collections:
         if not any(c.name == name for c in collections):
             raise ConfigError(f"home.collections names unknown collection {name!r}", path)
+    conventions = _get(content, "conventions", str, "sitegen", path, "content.")
+    if conventions not in CONVENTIONS:
+        raise ConfigError(f"content.conventions must be one of {', '.join(CONVENTIONS)}, not {conventions!r}",
+                          path, _key_line(path, "conventions"))
+    slugs = _get(content, "slugs", str, "slugify", path, "content.")
+    if slugs not in SLUG_MODES:
+        raise ConfigError(f"content.slugs must be one of {', '.join(SLUG_MODES)}, not {slugs!r}",
+                          path, _key_line(path, "slugs"))
     feed_filename = _get(feeds, "filename", str, "atom.xml", path, "feeds.")
     if "/" in feed_filename or feed_filename in ("", ".", ".."):
         raise ConfigError(f"feeds.filename must be a plain file name, not {feed_filename!r}", path)
@@ -412,6 +437,8 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
         check_external_pages=tuple(external),
         images=_images(images, path),
         verified_dir=verified_dir,
+        conventions=conventions,
+        slugs=slugs,
         extra=_table(data, "extra", path),
         digest=digest,
     )

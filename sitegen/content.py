@@ -7,6 +7,7 @@ records in memory and load bodies only for the outputs that need them.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import html
@@ -19,12 +20,41 @@ from urllib.parse import unquote
 from sitegen import frontmatter as fm
 from sitegen.config import CollectionConfig, SiteConfig
 from sitegen.errors import ContentError, SitegenError
-from sitegen.urls import expand, slugify
+from sitegen.importers import lift, translate
+from sitegen.urls import expand, make_slug, slugify
 
 # Keys with a meaning of their own; every other front matter key reaches templates as page.extra.
-KNOWN_KEYS = frozenset(
-    {"title", "description", "published", "date", "updated", "draft", "slug", "layout", "mastodon", "bluesky"}
-)
+KNOWN_KEYS = frozenset({
+    "title", "description", "published", "date", "updated", "draft", "slug", "layout", "mastodon", "bluesky",
+    "url", "url_pattern", "aliases", "authors", "weight", "publish_date", "expiry_date",
+})
+BUNDLE_PAGE = "index.md"
+"""`post/index.md` is the page of a bundle: it takes the folder's name, and the folder's other files
+are published beside it."""
+SECTION_PAGE = "_index.md"
+"""`blog/_index.md` is a collection's own page: its title and intro text for the list, and settings."""
+
+
+def is_section(key: str) -> bool:
+    return key == SECTION_PAGE or key.endswith("/" + SECTION_PAGE)
+
+
+def is_bundle(key: str) -> bool:
+    return key.endswith("/" + BUNDLE_PAGE)
+
+
+def page_stem(key: str) -> str:
+    """The name a page's slug comes from: the file's name, or a bundle's folder name."""
+    if is_bundle(key):
+        return posixpath.basename(posixpath.dirname(key))
+    return posixpath.splitext(posixpath.basename(key))[0]
+
+
+def collection_name(key: str, collections: set[str]) -> str:
+    """A file's collection: its top-level folder when that is a collection, else `pages`
+    (top-level pages, and top-level bundles such as `my-post/index.md`)."""
+    first = key.split("/", 1)[0] if "/" in key else ""
+    return first if first in collections else "pages"
 
 
 class TocEntry(NamedTuple):
@@ -92,6 +122,13 @@ class PageRecord:
     """Site-relative image files those resolve to; a change to one processes the page again."""
     pictures: dict[str, Any] = field(default_factory=dict)
     """src → `sitegen.images.markup.Picture` (size and variant URLs) for each processed image."""
+    aliases: tuple[str, ...] = ()
+    """Old URL paths of this page (`aliases`, Jekyll's `redirect_from`): each gets a redirect page."""
+    authors: tuple[str, ...] = ()
+    weight: int | None = None
+    """Order in collections sorted by weight (Zola's and Hugo's `weight`)."""
+    section: bool = False
+    """The collection's own page (`_index.md`): shown on its list, not published or listed itself."""
 
     @property
     def link(self) -> str | None:
@@ -161,20 +198,68 @@ def _terms(doc: fm.Document, source: str, name: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def _string_list(doc: fm.Document, source: str, key: str) -> tuple[str, ...]:
+    value = doc.meta.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise fm.field_error(doc, source, key, f"must be a list of text, like [\"a\", \"b\"], not {value!r}")
+    return tuple(v for v in value if v.strip())
+
+
+def _alias_paths(doc: fm.Document, source: str) -> tuple[str, ...]:
+    paths = []
+    for alias in _string_list(doc, source, "aliases"):
+        alias = alias.strip()
+        if alias.startswith(("http://", "https://")):
+            raise fm.field_error(doc, source, "aliases", f"{alias!r} is a full URL; give the old path, like /2016/old/")
+        paths.append("/" + alias.lstrip("/"))
+    return tuple(dict.fromkeys(paths))
+
+
+def _explicit_url(doc: fm.Document, source: str) -> str | None:
+    url = _str_field(doc, source, "url")
+    if url is None:
+        return None
+    if not url.startswith("/") or "//" in url:
+        raise fm.field_error(doc, source, "url", f"{url!r} must be a path from the site root, like /2016/09/29/x/")
+    return url
+
+
+def _slug(doc: fm.Document, source: str, stem: str, site: SiteConfig) -> str:
+    slug = _str_field(doc, source, "slug")
+    if slug is not None:
+        if not slug or "/" in slug or "\\" in slug or slug in (".", ".."):
+            raise fm.field_error(doc, source, "slug", f"{slug!r} must be one URL segment without '/'")
+        return slug
+    # Hugo keeps a date at the front of a file name in the URL; the others drop it.
+    name = stem if site.conventions == "hugo" else fm.strip_date_prefix(stem)
+    return make_slug(name, site.slugs)
+
+
 def parse_page(
     data: bytes, key: str, coll: CollectionConfig, site: SiteConfig
 ) -> tuple[fm.Document, PageRecord]:
     """Validate front matter and work out URL and dates; the body is rendered separately."""
     source = f"content/{key}"
     doc = fm.split(fm.decode(data, source), source)
+    if site.conventions != "sitegen":
+        found = translate(doc.meta, key, site.conventions)
+        doc = dataclasses.replace(doc, meta=found.meta, written_as=found.written_as)
     meta = doc.meta
-    stem = posixpath.splitext(posixpath.basename(key))[0]
+    section = is_section(key)
+    stem = page_stem(key)
 
     title = _str_field(doc, source, "title") or ""
     date = _date_field(doc, source, "published" if "published" in meta else "date", site)
+    publish = _date_field(doc, source, "publish_date", site)
     if date is None:
+        date = publish
+    if date is None and site.conventions != "hugo":
         date = fm.date_from_filename(stem, site.tz)
-    if date is None and coll.dated:
+    if date is None and coll.dated and site.conventions == "sitegen" and not section:
         raise ContentError(
             "no date: add `published:` (Unix seconds or 2024-05-01) or name the file 2024-05-01-title.md",
             source, 1,
@@ -183,24 +268,44 @@ def parse_page(
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
         raise fm.field_error(doc, source, "draft", f"must be true or false, not {draft!r}")
+    # Hugo's publishDate in the future and expiryDate in the past keep a page out, like a draft.
+    expiry = _date_field(doc, source, "expiry_date", site)
+    if publish is not None or expiry is not None:
+        now = dt.datetime.now(site.tz)
+        draft = draft or (publish is not None and publish > now) or (expiry is not None and expiry <= now)
 
-    slug = _str_field(doc, source, "slug")
-    if slug is not None:
-        if not slug or "/" in slug or "\\" in slug or slug in (".", ".."):
-            raise fm.field_error(doc, source, "slug", f"{slug!r} must be one URL segment without '/'")
-    else:
-        slug = slugify(fm.strip_date_prefix(stem))
+    slug = _slug(doc, source, stem, site)
+    terms = {tax.name: _terms(doc, source, tax.name) for tax in site.taxonomies}
+    categories = _terms(doc, source, "categories") if "categories" not in terms else terms["categories"]
     placeholders = {
         "slug": slug,
         "stem": stem.lower(),
         "collection": coll.name,
+        "section": coll.name,
+        "title": slugify(title or stem),
+        "categories": "/".join(slugify(c) for c in categories),
         "year": f"{date.year:04d}" if date else "",
         "month": f"{date.month:02d}" if date else "",
         "day": f"{date.day:02d}" if date else "",
+        "i_month": str(date.month) if date else "",
+        "i_day": str(date.day) if date else "",
+        "short_year": f"{date.year % 100:02d}" if date else "",
     }
+    pattern = _str_field(doc, source, "url_pattern")
     try:
-        path_url = expand(coll.permalink, placeholders)
+        explicit = _explicit_url(doc, source)
+        if pattern is not None:
+            try:
+                explicit = expand(pattern, placeholders)
+            except SitegenError as exc:
+                raise fm.field_error(doc, source, "url_pattern", exc.message) from None
+        if section:
+            path_url = "/" if key == SECTION_PAGE else coll.url
+        else:
+            path_url = explicit or expand(coll.permalink, placeholders)
     except SitegenError as exc:
+        if isinstance(exc, ContentError):
+            raise
         raise ContentError(f"collection {coll.name!r}: {exc.message}", "sitegen.toml") from None
 
     description = _str_field(doc, source, "description")
@@ -216,8 +321,12 @@ def parse_page(
                 doc, source, "bluesky", f"must look like at://<did>/app.bsky.feed.post/<id>, not {bluesky!r}"
             )
     layout = _str_field(doc, source, "layout")
-    terms = {tax.name: _terms(doc, source, tax.name) for tax in site.taxonomies}
+    weight = meta.get("weight")
+    if weight is not None and (not isinstance(weight, int) or isinstance(weight, bool)):
+        raise fm.field_error(doc, source, "weight", f"must be a whole number, not {weight!r}")
     extra = {k: v for k, v in meta.items() if k not in KNOWN_KEYS and k not in terms}
+    # `[extra] team = …` (Zola) is page.extra.team, not page.extra.extra.team.
+    lift(extra, "extra")
 
     record = PageRecord(
         key=key,
@@ -236,6 +345,10 @@ def parse_page(
         extra=extra,
         body_key="",
         source_hash=source_digest(data),
+        aliases=() if section else _alias_paths(doc, source),
+        authors=_string_list(doc, source, "authors"),
+        weight=weight,
+        section=section,
     )
     return doc, record
 

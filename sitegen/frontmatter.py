@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,8 @@ class Document:
     """"yaml" or "toml"."""
     raw_meta: str
     """The front matter text, kept for line look-ups on later validation errors."""
+    written_as: dict[str, str] = field(default_factory=dict)
+    """Key in `meta` → the key as the file spells it, when another generator's name was read."""
 
 
 def decode(data: bytes, source: str) -> str:
@@ -105,6 +107,7 @@ def _parse(raw: str, fmt: str, source: str) -> dict[str, Any]:
 
 def key_line(doc: Document, key: str) -> int | None:
     """The file line where `key` is set (line 1 is the opening delimiter)."""
+    key = doc.written_as.get(key, key)
     pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*[:=]")
     for i, line in enumerate(doc.raw_meta.splitlines()):
         if pattern.match(line):

@@ -7,9 +7,10 @@ cached records, and compares each `Output` with last build's to decide what to r
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
-from sitegen.config import SiteConfig
+from sitegen.config import CollectionConfig, SiteConfig
 from sitegen.content import PageRecord
 from sitegen.errors import ContentError
 from sitegen.urls import expand, output_file, slugify
@@ -25,7 +26,7 @@ class Output:
     """URL path (not percent-encoded)."""
     template: str
     kind: str
-    """post, page, home, index, terms, term, archives, archive, feed, sitemap, robots, 404, asset."""
+    """post, page, redirect, home, index, terms, term, archives, archive, feed, sitemap, robots, 404, asset."""
     page: str | None = None
     """Key of the page rendered (post and page kinds)."""
     items: tuple[str, ...] = ()
@@ -60,6 +61,8 @@ class Site:
     """Collection with archives → year → keys."""
     by_url: dict[str, str] = field(default_factory=dict)
     """URL path → page key, for resolving links written as URLs."""
+    sections: dict[str, str] = field(default_factory=dict)
+    """Collection name → key of its own page (`_index.md`), when it has one."""
     outputs: list[Output] = field(default_factory=list)
 
     def feed_url(self, base: str) -> str:
@@ -78,16 +81,52 @@ def _paginate(keys: list[str], per_page: int, first_url: str) -> list[tuple[Pagi
     return [(Paging(n + 1, len(chunks), urls), tuple(chunk)) for n, chunk in enumerate(chunks)]
 
 
+_SORTS = {
+    "title": lambda r: (r.title.lower(), r.key),
+    "title_bytes": lambda r: (r.title, r.key),
+    "weight": lambda r: (r.weight is None, r.weight or 0, r.key),
+    "slug": lambda r: (r.slug, r.key),
+    "none": lambda r: r.key,
+}
+
+
+def _with_section(coll: CollectionConfig, section: PageRecord | None) -> tuple[CollectionConfig, str]:
+    """A collection as its `_index.md` sets it up (title, paginate_by, sort_by), and how to sort it."""
+    order = "date" if coll.dated else "title"
+    if section is None:
+        return coll, order
+    extra = section.extra
+    changes: dict[str, object] = {}
+    if section.title and section.title != "_index":
+        changes["title"] = section.title
+    paginate = extra.get("paginate_by")
+    if isinstance(paginate, int) and not isinstance(paginate, bool) and paginate >= 0:
+        changes["paginate"] = paginate
+    sort_by = extra.get("sort_by")
+    if isinstance(sort_by, str) and sort_by in _SORTS:
+        order = sort_by
+    return (replace(coll, **changes) if changes else coll), order  # type: ignore[arg-type]
+
+
 def build_site(config: SiteConfig, records: dict[str, PageRecord], drafts: bool) -> Site:
     pages = {k: r for k, r in records.items() if drafts or not r.draft}
-    site = Site(config=config, pages=pages)
+    sections = {r.collection: k for k, r in pages.items() if r.section}
+    orders: dict[str, str] = {}
+    if sections:
+        colls = []
+        for coll in config.collections:
+            coll, orders[coll.name] = _with_section(coll, pages.get(sections.get(coll.name, "")))
+            colls.append(coll)
+        config = replace(config, collections=tuple(colls))
+    site = Site(config=config, pages=pages, sections=sections)
 
     for coll in config.collections:
-        keys = [k for k, r in pages.items() if r.collection == coll.name]
-        if coll.dated:
+        keys = [k for k, r in pages.items() if r.collection == coll.name and not r.section]
+        order = orders.get(coll.name, "date" if coll.dated else "title")
+        if order == "date":
             keys.sort(key=lambda k: _sort_key(pages[k]), reverse=True)
         else:
-            keys.sort(key=lambda k: (pages[k].title.lower(), k))
+            keys.sort(key=lambda k: _SORTS[order](pages[k]))
         site.collections[coll.name] = keys
         for i, key in enumerate(keys):
             older = keys[i + 1] if coll.dated and i + 1 < len(keys) else None
@@ -166,7 +205,7 @@ def _outputs(site: Site) -> list[Output]:
             for paging, chunk in _paginate(keys, coll.paginate, coll.url):
                 add(paging.urls[paging.number - 1], coll.index_template, "index", items=chunk,
                     params=(coll.name, paging.number, paging.urls))
-        if coll.feed:
+        if coll.feed and coll.url != "/":  # at "/", the site feed is the collection's
             add(site.feed_url(coll.url), "atom.xml", "feed", items=_feed_items(site, keys),
                 params=("collection", coll.name))
         if coll.archives:
@@ -178,8 +217,11 @@ def _outputs(site: Site) -> list[Output]:
                     params=(coll.name, year))
 
     home = home_keys(site)
-    for paging, chunk in _paginate(home, cfg.home_paginate, "/"):
-        add(paging.urls[paging.number - 1], "home.html", "home", items=chunk, params=(paging.number, paging.urls))
+    # A collection listed at "/" (Zola's root section, Hugo's home list) is the home page.
+    if not any(c.listed and c.url == "/" for c in cfg.collections):
+        for paging, chunk in _paginate(home, cfg.home_paginate, "/"):
+            add(paging.urls[paging.number - 1], "home.html", "home", items=chunk,
+                params=(paging.number, paging.urls))
     add(site.feed_url("/"), "atom.xml", "feed", items=_feed_items(site, home), params=("site",))
 
     for tax in cfg.taxonomies:
@@ -204,7 +246,43 @@ def _outputs(site: Site) -> list[Output]:
     in_order = tuple(k for keys in site.collections.values() for k in keys)
     add("/sitemap.xml", "sitemap.xml", "sitemap", items=in_order, params=(lists,))
     add("/robots.txt", "robots.txt", "robots")
+    # Old URLs of pages: small pages pointing at the new one, in no list, feed or sitemap.
+    for coll in cfg.collections:
+        for key in site.collections[coll.name]:
+            for alias in site.pages[key].aliases:
+                add(alias if _names_file(alias) else alias.rstrip("/") + "/", "redirect.html", "redirect", page=key)
     return out
+
+
+def bundle_assets(site: Site, files: Iterable[str]) -> dict[str, str]:
+    """Output path → content file, for the files of page bundles: `post/index.md`'s `diagram.png`
+    is published beside the page, wherever its URL is, so `![](diagram.png)` works. A section's
+    folder (`_index.md`) publishes its files beside the section's list."""
+    owners: dict[str, PageRecord] = {}
+    for key, rec in site.pages.items():
+        name = key.rsplit("/", 1)[-1]
+        if ("/" in key and name in ("index.md", "_index.md")) or key == "_index.md":
+            owners[key.rsplit("/", 1)[0] if "/" in key else ""] = rec
+    found: dict[str, str] = {}
+    if not owners:
+        return found
+    for rel in files:
+        folder = rel
+        while folder:
+            folder = folder.rsplit("/", 1)[0] if "/" in folder else ""
+            rec = owners.get(folder)
+            if rec is not None:
+                inside = rel[len(folder) + 1:] if folder else rel
+                base = rec.path_url if rec.path_url.endswith("/") else rec.path_url.rsplit("/", 1)[0] + "/"
+                found[output_file(base + inside)] = rel
+                break
+    return found
+
+
+def _names_file(url: str) -> bool:
+    """/2016/x.html is a file; /2016/x and /2016/x/ are folders (their index.html)."""
+    last = url.rstrip("/").rsplit("/", 1)[-1]
+    return not url.endswith("/") and "." in last
 
 
 def _check_unique(site: Site) -> None:
@@ -212,14 +290,31 @@ def _check_unique(site: Site) -> None:
     for output in site.outputs:
         prev = seen.get(output.path)
         if prev is not None:
-            raise ContentError(
-                f"two pages would be written to {output.url}: {_describe(prev)} and {_describe(output)}"
-                " (give one a different `slug`)",
-                f"content/{output.page}" if output.page else None,
-            )
+            raise _clash(site, prev, output)
         seen[output.path] = output
-        if output.page:
+        if output.page and output.kind != "redirect":
             site.by_url[output.url] = output.page
+
+
+def _clash(site: Site, first: Output, second: Output) -> ContentError:
+    """Two outputs at one URL: name both sources, and the change that separates them."""
+    where = f"content/{second.page}" if second.page else "sitegen.toml"
+    if second.kind == "redirect":
+        what = "the page of " if first.kind != "redirect" else "an alias of "
+        return ContentError(
+            f"alias {second.url} would overwrite {what}{_describe(first)}"
+            " (remove the alias: that URL already has a page)", where)
+    if first.page and second.page:
+        hint = "give one a different `slug`" + (" or `path`" if site.config.conventions == "zola" else "")
+    elif first.kind == "home" or second.kind == "home":
+        hint = ("the home page lives at /: give the page another `slug` or `url`, or, to make a collection "
+                "the home page, set its `url = \"/\"` in sitegen.toml")
+    elif first.page or second.page:
+        hint = "give the page a different `slug`, or move the list with its `url` in sitegen.toml"
+    else:
+        hint = "give one of them a different `url` or `permalink` in sitegen.toml"
+    return ContentError(f"two pages would be written to {second.url}: {_describe(first)} and {_describe(second)}"
+                        f" ({hint})", where)
 
 
 def _describe(output: Output) -> str:
@@ -227,4 +322,8 @@ def _describe(output: Output) -> str:
         return f"content/{output.page}"
     if output.kind == "term":
         return f"the page of {output.params[0]} {output.params[1]!r}"
+    if output.kind == "index":
+        return f"the list of [collections.{output.params[0]}] in sitegen.toml"
+    if output.kind == "feed" and output.params and output.params[0] == "collection":
+        return f"the feed of [collections.{output.params[1]}] in sitegen.toml"
     return f"the {output.kind} page"

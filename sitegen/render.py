@@ -43,6 +43,9 @@ def context_for(output: Output, site: Site, res: Resolver, site_view: SiteView) 
         ctx["title"] = page.title_text if page is not None else cfg.title
         if coll.config.feed:
             ctx["feeds"].append({"title": f"{cfg.title}: {coll.config.title}", "url": coll.feed_url})
+    elif kind == "redirect":
+        page = res.view(output.page)
+        ctx.update(page=page, title=page.title_text if page is not None else cfg.title)
     elif kind == "index":
         coll = CollectionView(res, output.params[0])
         ctx.update(collection=coll, paginator=Paginator(items, output.params[1], output.params[2]),

@@ -19,14 +19,37 @@ def slugify(text: str) -> str:
     return slug or "-"
 
 
+_UNSAFE = re.compile(r'[<>:/|?*#\\"\x00-\x1f]')
+_SPACES = re.compile(r"\s+")
+
+
+def safe_slug(text: str) -> str:
+    """The name as written, only what a path cannot hold changed (Zola's `safe`): "Rust-1.17" stays."""
+    slug = _SPACES.sub("-", _UNSAFE.sub("", text.strip().rstrip(". ")))
+    return slug if slug not in ("", ".", "..") else "-"
+
+
+def make_slug(text: str, mode: str) -> str:
+    """A slug by the site's `[content] slugs` setting."""
+    if mode == "safe":
+        return safe_slug(text)
+    if mode == "lower":
+        return safe_slug(text).lower()
+    return slugify(text)
+
+
 def href(path_url: str) -> str:
     """Percent-encode a URL path (spaces, `+`, non-ASCII) for use in an attribute."""
     return quote(path_url, safe="/:@!$&'()*,;=-._~")
 
 
 def expand(pattern: str, values: dict[str, str]) -> str:
+    """Fill a permalink pattern; an empty placeholder leaves no empty segment (`/{categories}/x/`)."""
     try:
-        return pattern.format_map(values)
+        url = pattern.format_map(values)
+        while "//" in url:
+            url = url.replace("//", "/")
+        return url
     except KeyError as exc:
         known = ", ".join("{" + k + "}" for k in sorted(values))
         message = f"permalink {pattern!r} uses unknown placeholder {{{exc.args[0]}}} (known: {known})"

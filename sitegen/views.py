@@ -27,7 +27,7 @@ PAGE_FIELDS = frozenset({
     "key", "title", "slug", "url", "permalink", "path", "date", "updated", "draft", "description",
     "summary", "mastodon", "bluesky_url", "link", "extra", "collection", "word_count", "reading_time",
     "toc", "has_math", "steps", "source", "content", "older", "newer", "terms", "layout", "md_links",
-    "title_html", "title_text", "description_html", "verification",
+    "title_html", "title_text", "description_html", "verification", "aliases", "authors", "weight", "section",
 })
 
 
@@ -205,7 +205,8 @@ def snapshot(
         "content": (rec.body_key, md_urls, rec.pictures, rec.verification), "verification": rec.verification,
         "older": pair[0], "newer": pair[1], "terms": rec.terms, "layout": rec.layout,
         "md_links": rec.md_links, "title_html": rec.title_html, "title_text": rec.title_text,
-        "description_html": rec.description_html,
+        "description_html": rec.description_html, "aliases": rec.aliases, "authors": rec.authors,
+        "weight": rec.weight, "section": rec.section,
     }
     for tax, terms in rec.terms.items():
         values[tax] = terms
@@ -297,7 +298,13 @@ class CollectionView:
             res = self._res
             return [PageView(res.site.pages[k], res) for k in res.site.collections.get(self.config.name, ())]
         if name == "feed_url":
-            return href(self._res.site.feed_url(self.config.url)) if self.config.feed else None
+            if not self.config.feed:
+                return None
+            return href(self._res.site.feed_url(self.config.url))
+        if name == "section":
+            # The collection's own page (`_index.md`): its title, intro text and extra values.
+            RECORDER.deps.add(("?q", "keys"))
+            return self._res.view(self._res.site.sections.get(self.config.name))
         return getattr(self.config, name)
 
 

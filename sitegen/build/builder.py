@@ -27,7 +27,7 @@ from sitegen.build.store import BodyStore, cache_dir_for, default_cache_root, lo
 from sitegen.build.verified import VerificationStep
 from sitegen.config import SiteConfig, load_config
 from sitegen.content import PageRecord
-from sitegen.model import Site, build_site
+from sitegen.model import Site, build_site, bundle_assets
 from sitegen.views import Dep, field_bits, pack, query_values
 
 
@@ -197,7 +197,7 @@ class Builder(PageLoader, RenderStep, VerificationStep):
             new_outputs = self._render(site, templates, state.get("outputs", {}), changed, full, staging, report,
                                        use_index=reuse)
             static_plan = plan_static(config, scan, (self.state or {}).get("static", {}), self.out_dir, full,
-                                      set(new_outputs), report)
+                                      set(new_outputs), report, bundle_assets(site, scan.get("content_files", {})))
             self._bodies.flush()
             commit(self.out_dir, staging, self._memory, new_outputs, state.get("outputs", {}), static_plan, report)
             self._memory = {}

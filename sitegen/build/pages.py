@@ -17,7 +17,7 @@ from sitegen.build.render import PARALLEL_THRESHOLD, in_workers
 from sitegen.build.scan import Stat, file_stat
 from sitegen.build.store import BodyStore
 from sitegen.config import SiteConfig
-from sitegen.content import PageRecord, apply_inline, apply_rendered, parse_page, source_digest
+from sitegen.content import PageRecord, apply_inline, apply_rendered, collection_name, parse_page, source_digest
 from sitegen.errors import ContentError, SitegenError
 from sitegen.model import Site
 
@@ -125,7 +125,7 @@ class PageLoader:
         return done
 
     def _collection_for(self, config: SiteConfig, key: str) -> Any:
-        name = key.split("/", 1)[0] if "/" in key else "pages"
+        name = collection_name(key, {c.name for c in config.collections})
         coll = config.collection(name)
         if coll is None:  # pragma: no cover - discover_collections registers every folder
             raise ContentError(f"no collection {name!r} for this file", f"content/{key}")

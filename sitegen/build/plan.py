@@ -33,8 +33,11 @@ def structure(rec: PageRecord, config: SiteConfig) -> tuple:
     """What places a page in the site: a change here means the site model must be rebuilt."""
     coll = config.collection(rec.collection)
     # Undated collections are sorted by title; dated ones by date.
-    title = rec.title if coll is not None and not coll.dated else None
-    return (rec.collection, rec.date, rec.draft, rec.terms, rec.path_url, rec.layout, title)
+    title = rec.title if rec.section or (coll is not None and not coll.dated) else None
+    # A section's settings (sort_by, paginate_by) shape its collection's lists.
+    section = rec.extra if rec.section else None
+    return (rec.collection, rec.date, rec.draft, rec.terms, rec.path_url, rec.layout, title,
+            rec.aliases, rec.weight, section)
 
 
 def same_structure(
@@ -149,12 +152,20 @@ def plan_static(
     full: bool,
     generated: set[str],
     report: Report,
+    assets: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Static files (theme's, then the site's) to copy, the full list after this build, and those to remove."""
+    """Static files (theme's, then the site's, then the files of page bundles) to copy, the full list
+    after this build, and those to remove."""
     from sitegen.theme import theme_dir
 
     sources = {rel: (theme_dir(config) / "static" / rel, st) for rel, st in scan["theme_static"].items()}
     sources.update({rel: (config.root / "static" / rel, st) for rel, st in scan["site_static"].items()})
+    files = scan.get("content_files", {})
+    for rel, src in (assets or {}).items():
+        if rel in sources:
+            raise ContentError(f"would be published at /{rel}, where static/ already has a file",
+                               f"content/{src}")
+        sources[rel] = (config.content_dir / src, files[src])
     copies: list[tuple[Path, str]] = []
     final: dict[str, tuple] = {}
     for rel, (src, st) in sources.items():

@@ -51,7 +51,13 @@ def walk(root: Path, keep_dots: bool = False) -> dict[str, Stat]:
 
 
 def is_content(rel: str) -> bool:
-    return rel.endswith(".md") and not rel.startswith("_")
+    """A page: a .md file outside the top-level `_` folders (`_index.md` is the root section's page)."""
+    return rel.endswith(".md") and (rel == "_index.md" or not rel.startswith("_"))
+
+
+def is_content_file(rel: str) -> bool:
+    """Any other file under content/: published beside its page when it sits in a bundle."""
+    return not rel.endswith(".md") and not rel.startswith("_")
 
 
 def file_stat(path: Path) -> Stat | None:
@@ -81,7 +87,9 @@ def scan_inputs(config: SiteConfig) -> Scan:
     # Dot files are published from static/ (.well-known); elsewhere they are editor state.
     scan = {part: walk(root, keep_dots=part.endswith("static")) for part, root in roots.items()}
     # Folders starting with "_" are not collections (see discover_collections): skip them.
-    scan["content"] = {k: v for k, v in scan["content"].items() if is_content(k)}
+    found = scan["content"]
+    scan["content"] = {k: v for k, v in found.items() if is_content(k)}
+    scan["content_files"] = {k: v for k, v in found.items() if is_content_file(k)}
     return scan
 
 
@@ -105,7 +113,9 @@ def rescan_hinted(config: SiteConfig, old_scan: Scan, changed: Iterable[str | Pa
                                  any(k.startswith(name + "/") for k in scan[part])):
                 return None  # a folder came or went: scan everything
             if part == "content" and not is_content(name):
-                break
+                if not is_content_file(name):
+                    break
+                part = "content_files"
             st = file_stat(path)
             if st is None:
                 scan[part].pop(name, None)

