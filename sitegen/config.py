@@ -117,6 +117,9 @@ class SiteConfig:
     images: ImagesConfig = field(default_factory=ImagesConfig)
     verified_dir: str = ""
     """Folder of the site holding runbooks' verification records; empty: beside each runbook."""
+    templates_dir: str = "templates"
+    """The site's own templates (overriding the theme's), relative to the site; `init --from zola`
+    moves it aside when templates/ holds Zola's Tera templates."""
     conventions: str = "sitegen"
     """Whose front matter the posts are written in: sitegen, zola, hugo or jekyll ([content])."""
     slugs: str = "slugify"
@@ -143,7 +146,7 @@ class SiteConfig:
 
 
 TOP_KEYS = frozenset({
-    "title", "base_url", "author", "description", "language", "timezone", "theme", "summary_length",
+    "title", "base_url", "author", "description", "language", "timezone", "theme", "templates_dir", "summary_length",
     "collections", "taxonomies", "menu", "home", "feeds", "markdown", "check", "images", "runbooks", "content", "extra",
 })
 TABLE_KEYS = {
@@ -301,6 +304,15 @@ def _images(raw: dict[str, Any], path: Path) -> ImagesConfig:
     )
 
 
+def _templates_dir(data: dict[str, Any], path: Path) -> str:
+    value = _get(data, "templates_dir", str, "templates", path, "")
+    parts = value.replace("\\", "/").strip("/").split("/")
+    if not value or value.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise ConfigError(f"templates_dir must be a folder inside the site, like \"templates\", not {value!r}",
+                          path, _key_line(path, "templates_dir"))
+    return "/".join(parts)
+
+
 def discover_collections(content_dir: Path) -> list[str]:
     """Top-level folders of content/ are collections even when the config does not name them,
     except page bundles (`my-post/index.md` is a page of its own, not a collection)."""
@@ -439,6 +451,7 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
         verified_dir=verified_dir,
         conventions=conventions,
         slugs=slugs,
+        templates_dir=_templates_dir(data, path),
         extra=_table(data, "extra", path),
         digest=digest,
     )

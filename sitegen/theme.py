@@ -34,6 +34,6 @@ def theme_dir(config: SiteConfig) -> Path:
 def template_dirs(config: SiteConfig) -> list[Path]:
     """Search order: the site's own templates/ override the theme's, file by file; a theme that
     lacks a template (say redirect.html, newer than the theme) borrows the bundled default's."""
-    dirs = [config.root / "templates", theme_dir(config) / "templates"]
+    dirs = [config.root / config.templates_dir, theme_dir(config) / "templates"]
     default = bundled_themes_dir() / "default" / "templates"
     return dirs if default in dirs else [*dirs, default]

@@ -76,7 +76,7 @@ def input_roots(config: SiteConfig) -> dict[str, Path]:
     return {
         "content": config.content_dir,
         "theme_templates": theme / "templates",
-        "site_templates": config.root / "templates",
+        "site_templates": config.root / config.templates_dir,
         "theme_static": theme / "static",
         "site_static": config.root / "static",
     }

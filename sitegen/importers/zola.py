@@ -142,11 +142,14 @@ def _collection(name: str, meta: dict[str, Any], feeds_on: bool, out: Plan) -> d
 
 def _note_unmapped(raw: dict[str, Any], site_dir: Path, out: Plan) -> None:
     if (site_dir / "templates").is_dir():
+        # Zola's templates/ holds Tera templates; sitegen's own overrides must live elsewhere.
+        out.settings["templates_dir"] = "sitegen-templates"
         tera = sorted(p.relative_to(site_dir).as_posix() for p in (site_dir / "templates").rglob("*.html"))
         shortcodes = [t for t in tera if t.startswith("templates/shortcodes/")]
         if tera:
             out.unmapped.append(f"{len(tera) - len(shortcodes)} Tera templates in templates/: sitegen renders "
-                                "with its theme (Jinja); port the ones you need")
+                                "with its theme (Jinja) and reads its own from sitegen-templates/ "
+                                "(templates_dir), so port the ones you need there")
         if shortcodes:
             names = ", ".join(Path(t).stem for t in shortcodes)
             out.unmapped.append(f"shortcodes in templates/shortcodes/ ({names}): sitegen warns where a post uses one")

@@ -96,9 +96,12 @@ def test_init_lists_what_it_could_not_map(tmp_path: Path, capsys: pytest.Capture
     shutil.copytree(FIXTURE, site)
     (site / "templates/shortcodes").mkdir(parents=True)
     (site / "templates/shortcodes/youtube.html").write_text("<iframe></iframe>")
-    (site / "templates/index.html").write_text("{{ section.title }}")
+    (site / "templates/page.html").write_text("{{ page.date | date(format='%Y') }}")  # Tera, not Jinja
     assert main(["init", "--from", "zola", str(site)]) == 0
     said = capsys.readouterr().out
+    # Zola's templates are left alone: sitegen's own would live in sitegen-templates/.
+    Builder(site, tmp_path / "out", cache_dir=tmp_path / "cache").build()
+    assert (tmp_path / "out/about-me/index.html").is_file()
     assert "shortcodes in templates/shortcodes/ (youtube)" in said
     assert "1 Tera templates in templates/" in said
     assert "content/about.md: template = 'about.html'" in said
