@@ -168,7 +168,8 @@ CONVENTIONS = ("sitegen", "zola", "hugo", "jekyll")
 SLUG_MODES = ("slugify", "safe", "lower")
 _PLACEHOLDERS = {
     "slug": "x", "stem": "x", "collection": "x", "year": "2000", "month": "01", "day": "01",
-    "title": "x", "categories": "x", "section": "x",
+    "title": "x", "categories": "x", "section": "x", "slugortitle": "x",
+    "i_month": "1", "i_day": "1", "short_year": "00",
 }
 
 

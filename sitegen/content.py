@@ -209,12 +209,18 @@ def _string_list(doc: fm.Document, source: str, key: str) -> tuple[str, ...]:
     return tuple(v for v in value if v.strip())
 
 
-def _alias_paths(doc: fm.Document, source: str) -> tuple[str, ...]:
+def _alias_paths(doc: fm.Document, source: str, page_url: str, relative_to_page: bool) -> tuple[str, ...]:
+    """Old URLs as paths from the root. A relative one is from the root too (Zola, Jekyll), or
+    beside the page (Hugo: `old.html` on /2021/05/post/ is /2021/05/old.html)."""
     paths = []
+    base = posixpath.dirname(page_url.rstrip("/")) if relative_to_page else "/"
     for alias in _string_list(doc, source, "aliases"):
         alias = alias.strip()
         if alias.startswith(("http://", "https://")):
             raise fm.field_error(doc, source, "aliases", f"{alias!r} is a full URL; give the old path, like /2016/old/")
+        if not alias.startswith("/"):
+            joined = posixpath.normpath(posixpath.join(base, alias))
+            alias = joined + ("/" if alias.endswith("/") and joined != "/" else "")
         paths.append("/" + alias.lstrip("/"))
     return tuple(dict.fromkeys(paths))
 
@@ -283,6 +289,8 @@ def parse_page(
         "collection": coll.name,
         "section": coll.name,
         "title": slugify(title or stem),
+        # Hugo's :slug is the front matter slug, else the title (not the file name).
+        "slugortitle": _str_field(doc, source, "slug") or slugify(title or stem),
         "categories": "/".join(slugify(c) for c in categories),
         "year": f"{date.year:04d}" if date else "",
         "month": f"{date.month:02d}" if date else "",
@@ -345,7 +353,7 @@ def parse_page(
         extra=extra,
         body_key="",
         source_hash=source_digest(data),
-        aliases=() if section else _alias_paths(doc, source),
+        aliases=() if section else _alias_paths(doc, source, path_url, site.conventions == "hugo"),
         authors=_string_list(doc, source, "authors"),
         weight=weight,
         section=section,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 from pathlib import Path
 from typing import Any
@@ -40,12 +39,6 @@ def translate(meta: dict[str, Any], key: str) -> Translated:
     rename(meta, out.written_as, "summary", "description")
     if isinstance(meta.get("url"), str):
         meta["url"] = page_url(meta["url"])
-    if isinstance(meta.get("aliases"), list):
-        # A relative alias is relative to the page's section (its folder under content/).
-        section = "/" + posixpath.dirname(key).split("/", 1)[0] if "/" in key else ""
-        meta["aliases"] = [
-            a if not isinstance(a, str) or a.startswith("/") else f"{section}/{a}" for a in meta["aliases"]
-        ]
     # `layout` and `type` pick Hugo templates, not sitegen's: kept as page.extra.
     rename(meta, out.written_as, "layout", "hugo_layout")
     return out
@@ -53,7 +46,7 @@ def translate(meta: dict[str, Any], key: str) -> Translated:
 
 # Hugo's permalink tokens (gohugo.io/content-management/urls/#tokens) → sitegen's placeholders.
 _TOKENS = {
-    "year": "{year}", "month": "{month}", "day": "{day}", "slug": "{slug}", "title": "{title}",
+    "year": "{year}", "month": "{month}", "day": "{day}", "slug": "{slugortitle}", "title": "{title}",
     "filename": "{stem}", "section": "{section}", "slugorfilename": "{slug}", "contentbasename": "{slug}",
     "slugorcontentbasename": "{slug}",
 }

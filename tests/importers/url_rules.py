@@ -5,9 +5,9 @@ rules — written apart from sitegen's code, so that URL parity is checked, not 
   folder + the slug (front matter `slug`, else the file or bundle-folder name with a leading
   YYYY-MM-DD date removed), slugified by `slugify.paths`; `aliases` are paths from the root,
   `.html` ones are files. Files in a bundle folder sit beside its page.
-- Hugo (gohugo.io/content-management/urls/): `url` wins; else `[permalinks]` for the section;
-  else /section/ + `slug` or the file or bundle-folder name, lower-cased. Relative `aliases`
-  are under the section.
+- Hugo (gohugo.io/content-management/urls/): `url` wins; else `[permalinks]` for the section
+  (its `:slug` is the `slug`, else the title urlized); else /section/ + `slug` or the file or
+  bundle-folder name, lower-cased. A relative alias sits beside the page's URL.
 - Jekyll (jekyllrb.com/docs/permalinks/): `permalink` front matter, else the site's style
   (`date` by default) with :categories, :year, :month, :day, :title.
 
@@ -108,7 +108,8 @@ def hugo(site: Path, permalinks: dict[str, str] | None = None) -> dict[str, set[
             date = meta.get("date")
             ymd = (f"{date.year:04d}", f"{date.month:02d}", f"{date.day:02d}") if date else ("", "", "")
             url = permalinks[section]
-            for key, value in (("year", ymd[0]), ("month", ymd[1]), ("day", ymd[2]), ("slug", slug),
+            title_slug = meta.get("slug") or zola_slug(meta.get("title", name), "on")
+            for key, value in (("year", ymd[0]), ("month", ymd[1]), ("day", ymd[2]), ("slug", title_slug),
                                ("filename", name), ("section", section),
                                ("title", zola_slug(meta.get("title", name), "on"))):
                 url = url.replace(":" + key, value)
@@ -116,7 +117,8 @@ def hugo(site: Path, permalinks: dict[str, str] | None = None) -> dict[str, set[
             url = "/" + "/".join([*folder.parts, slug]) + "/"
         found["pages"].add(_as_file_or_folder(url.lower()))
         for alias in meta.get("aliases", []):
-            alias = alias if alias.startswith("/") else f"/{section}/{alias}"
+            if not alias.startswith("/"):
+                alias = url.lower().rstrip("/").rsplit("/", 1)[0] + "/" + alias
             found["aliases"].add(_as_file_or_folder(alias))
         if bundle:
             for other in page.parent.rglob("*"):
