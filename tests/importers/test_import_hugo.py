@@ -61,7 +61,7 @@ def test_same_files_as_hugo_itself_writes(built: tuple[Path, Path, dict], tmp_pa
     every page, alias and bundle file it writes, sitegen writes at the same path."""
     import subprocess
 
-    site, out, _ = built
+    _, out, _ = built
     hugo_site = tmp_path / "hugo"
     shutil.copytree(FIXTURE, hugo_site)
     layouts = hugo_site / "layouts" / "_default"
