@@ -15,10 +15,10 @@ import signal
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from sitegen.errors import RunbookError, SitegenError
-from sitegen.runbook.model import LOCAL, Host, Runbook, normalise_arch
+from sitegen.runbook.model import LOCAL, Host, Runbook, Step, normalise_arch
 from sitegen.runbook.plan import (
     PlannedStep,
     Problem,
@@ -26,6 +26,7 @@ from sitegen.runbook.plan import (
     Values,
     accept_arches,
     bind,
+    condition_holds,
     override_hosts,
     parse_assignments,
     require_steps,
@@ -198,7 +199,8 @@ def _static_plan(
     """Bind hosts from declared facts only (no connection), for --list and --dry-run."""
     arches: dict[str, str | None] = {LOCAL: normalise_arch(platform.machine())}
     arches.update({name: host.arch for name, host in runbook.hosts.items()})
-    plan, problems = bind(runbook, select_steps(runbook, selection), arches, values, unprobed=True)
+    selected = select_steps(runbook, selection)
+    plan, problems = bind(runbook, [*selected, *rollback_plan(runbook, selected)], arches, values, unprobed=True)
     problems += [Problem(p.step.include_error, p.name, p.step.line) for p in plan if p.step.include_error]
     return plan, problems, arches
 
@@ -302,7 +304,7 @@ def _run(args: argparse.Namespace, runbook: Runbook, selection: Selection, value
     can_confirm = args.run_yes or interactive
     try:
         if args.run_check:
-            selected = select_steps(runbook, selection)
+            selected = _apply_conditions(select_steps(runbook, selection), values, emit)
             report = run_preflight(runbook, [*selected, *rollback_plan(runbook, selected)], values, pool,
                                    can_confirm=can_confirm)
             if report.problems:
@@ -323,6 +325,7 @@ def _run(args: argparse.Namespace, runbook: Runbook, selection: Selection, value
                 selection = Selection.from_json(point.selection)
                 done, resumed_from = point.done, point.run_id
             steps = [s for s in select_steps(runbook, selection) if s.name not in done]
+            steps = _apply_conditions(steps, values, emit)
             # Rollback steps are checked with the rest, so a failure never finds them broken.
             handlers = {s.name for s in rollback_plan(runbook, steps)}
             report = run_preflight(runbook, [*steps, *rollback_plan(runbook, steps)], values, pool,
@@ -347,6 +350,15 @@ def _run(args: argparse.Namespace, runbook: Runbook, selection: Selection, value
             return executor.run()
     finally:
         pool.close()
+
+
+def _apply_conditions(steps: list[Step], values: Values, emit: Callable[[dict[str, Any]], None]) -> list[Step]:
+    """Drop the steps whose `if=` does not hold, and say which."""
+    kept = [s for s in steps if condition_holds(s, values.vars)]
+    for step in steps:
+        if step not in kept:
+            emit({"event": "message", "text": f"{step.name}: skipped, if={step.only_if} does not hold"})
+    return kept
 
 
 def _is_main_thread() -> bool:

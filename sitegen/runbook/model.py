@@ -88,6 +88,9 @@ class Step:
     """Step to run when this step, or any step after it, fails."""
     sudo: bool = False
     """Run (or write) as root through `sudo -n`."""
+    only_if: str | None = None
+    """`if=VAR` (or `if=!VAR`): the step is part of the run only when VAR is set (or unset),
+    decided before preflight, so a skipped step's host, tools and sudo are never checked."""
 
     @property
     def is_bash(self) -> bool:
@@ -104,6 +107,8 @@ class Step:
         out: list[str] = []
         if self.confirm:
             out.append("confirm")
+        if self.only_if:
+            out.append(f"if={self.only_if}")
         if self.sudo:
             out.append("sudo")
         if self.rollback:

@@ -22,7 +22,7 @@ from sitegen.runbook.model import LOCAL, Host, Runbook, Step, normalise_arch
 
 STEP_ATTRIBUTES = (
     "name", "on", "arch", "needs", "cwd", "timeout", "retries", "confirm", "creates", "unless",
-    "write", "mode", "follow", "include", "requires", "interpreter", "rollback", "sudo",
+    "write", "mode", "follow", "include", "requires", "interpreter", "rollback", "sudo", "if",
 )
 _FLAG_ATTRIBUTES = {"confirm", "follow", "sudo"}
 _RUNBOOK_KEYS = ("hosts", "vars", "secrets", "shell", "cwd", "timeout")
@@ -135,6 +135,13 @@ def parse_runbook(text: str, path: str | Path = "<runbook>", *, root: Path | Non
             if need in handlers:
                 raise RunbookError(f"step {step.name!r}: needs {need!r}, which is a rollback step "
                                    "(it runs only when a step fails)", path, step.line)
+        if step.only_if is not None:
+            negated = step.only_if.startswith("!")
+            var = step.only_if[1:] if negated else step.only_if
+            if var not in config.vars:
+                declared = ", ".join(config.vars) or "none"
+                raise RunbookError(f"step {step.name!r}: if={step.only_if} names no declared variable "
+                                   f"(declared: {declared}){_suggest(var, config.vars)}", path, step.line)
         if step.rollback:
             if step.rollback not in names:
                 raise RunbookError(f"step {step.name!r}: rollback={step.rollback} is not a step"
@@ -388,6 +395,7 @@ def _make_step(
         follow=follow,
         include=include,
         rollback=text("rollback"),
+        only_if=text("if"),
         sudo=flag("sudo"),
         requires=words("requires"),
         interpreter=interpreter,

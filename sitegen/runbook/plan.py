@@ -144,6 +144,18 @@ def select_steps(runbook: Runbook, selection: Selection = Selection()) -> list[S
     return ordered[first : last + 1]
 
 
+_FALSE = ("", "0", "no", "false", "off")
+
+
+def condition_holds(step: Step, variables: Mapping[str, str]) -> bool:
+    """`if=VAR`: VAR has a value other than empty/0/no/false/off; `if=!VAR`: it has not."""
+    if step.only_if is None:
+        return True
+    negated = step.only_if.startswith("!")
+    value = variables.get(step.only_if.lstrip("!"), "")
+    return (value.strip().lower() not in _FALSE) != negated
+
+
 def rollback_plan(runbook: Runbook, steps: Sequence[Step]) -> list[Step]:
     """The rollback steps the selected steps name and that are not selected themselves."""
     selected = {s.name for s in steps}

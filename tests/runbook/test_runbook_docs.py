@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import yaml
 from runbook_support import REPO, base_environ
 
@@ -63,60 +62,63 @@ def test_post_local_examples_run(run_cli, tmp_path: Path) -> None:
     assert "==> summary@local: skipped, unless= command succeeded" in third.out
 
 
-DEPLOY_ENV = {"DEPLOY_TOKEN": "deploy-token-value", "PATH": "/usr/bin:/bin", "RELEASE": "abc1234"}
+DEPLOY_ENV = {"PATH": "/usr/bin:/bin", "RELEASE": "abc1234"}
+PRODUCTION = ("--var", "NGINX_SNIPPET=/etc/nginx/snippets/sitegen.conf")
 
 
 def test_deploy_list(run_cli) -> None:
     result = run_cli(str(DEPLOY), "--list")
     rows = {line.split()[0]: line.split()[1:] for line in result.out.splitlines()[1:]}
-    assert list(rows) == ["tools", "wheel", "deps-aarch64", "site", "release-dir", "upload", "nginx",
-                          "nginx-test", "switch", "purge-cache", "smoke"]
-    assert rows["deps-aarch64"][:2] == ["builder|web", "aarch64"]
-    assert rows["switch"] == ["web", "aarch64", "upload,nginx-test", "confirm"]
-    assert "write=/etc/nginx/snippets/sitegen.conf" in rows["nginx"]
+    assert list(rows) == ["tools", "site", "remote-check", "upload", "release", "switch", "nginx",
+                          "nginx-reload", "health", "prune", "restore"]
+    assert rows["switch"] == ["web", "-", "release", "confirm", "rollback=restore"]
+    assert rows["nginx"][3:6] == ["if=NGINX_SNIPPET", "sudo", "write=$NGINX_SNIPPET"]
 
 
 def test_deploy_dry_run(run_cli) -> None:
-    result = run_cli(str(DEPLOY), "--dry-run", environ=DEPLOY_ENV)
+    result = run_cli(str(DEPLOY), "--dry-run", *PRODUCTION, environ=DEPLOY_ENV)
     assert result.code == 0
-    assert "DEPLOY_TOKEN=*** (secret, environment)" in result.out
-    assert "deploy-token-value" not in result.out
-    assert "deps-aarch64 @ first of builder, web that is aarch64" in result.out
-    assert "skip if /srv/www/releases/abc1234 exists" in result.out
+    assert "RELEASE=abc1234 (environment)" in result.out
     nginx = (REPO / "infra" / "nginx" / "sitegen.conf").read_bytes()
     assert f"write /etc/nginx/snippets/sitegen.conf ({len(nginx)} bytes) mode 0644" in result.out
     assert "Preflight would report" not in result.out
 
 
-@pytest.mark.parametrize(("builder_arch", "native_host"), [("aarch64", "builder"), ("x86_64", "web")])
-def test_deploy_runs_on_fake_hosts(run_cli, builder_arch: str, native_host: str) -> None:
-    fakes = {LOCAL: FakeRunner("x86_64"), "web": FakeRunner("aarch64"), "builder": FakeRunner(builder_arch)}
+def test_deploy_production_path_on_fake_hosts(run_cli) -> None:
+    """With NGINX_SNIPPET set, the snippet is written and nginx reloaded, both through sudo."""
+    fakes = {LOCAL: FakeRunner("x86_64"), "web": FakeRunner("aarch64")}
+    result = run_cli(str(DEPLOY), "--yes", *PRODUCTION, environ=DEPLOY_ENV, runner_factory=lambda h: fakes[h.name])
+    assert result.code == 0, result
+    assert fakes["web"].ran() == ["remote-check", "release", "switch", "nginx-reload", "prune"]
+    assert fakes["web"].ran("write") == ["nginx"]
+    assert fakes[LOCAL].ran() == ["tools", "site", "upload", "health"]
+    nginx = next(j for j in fakes["web"].jobs if j.step == "nginx" and j.kind == "write")
+    assert nginx.interpreter == ("bash",) and "sudo -n" in nginx.script
+    assert nginx.data == (REPO / "infra/nginx/sitegen.conf").read_bytes()
+    assert [j.kind for j in fakes["web"].jobs].count("sudo-check") == 1
+
+
+def test_deploy_without_nginx_leaves_the_production_steps_out(run_cli) -> None:
+    fakes = {LOCAL: FakeRunner("x86_64"), "web": FakeRunner("x86_64", missing=["nginx", "sudo"])}
     result = run_cli(str(DEPLOY), "--yes", environ=DEPLOY_ENV, runner_factory=lambda h: fakes[h.name])
     assert result.code == 0, result
-    assert fakes[native_host].ran() == ["deps-aarch64"] + (["release-dir", "nginx-test", "switch"]
-                                                           if native_host == "web" else [])
-    assert fakes[LOCAL].ran() == ["tools", "wheel", "site", "upload", "purge-cache", "smoke"]
-    nginx = next(j for j in fakes["web"].jobs if j.step == "nginx")
-    assert nginx.kind == "write" and nginx.data == (REPO / "infra/nginx/sitegen.conf").read_bytes()
-    purge = next(j for j in fakes[LOCAL].jobs if j.step == "purge-cache")
-    assert "deploy-token-value" not in purge.script and purge.env["DEPLOY_TOKEN"] == "deploy-token-value"
+    assert "==> nginx: skipped, if=NGINX_SNIPPET does not hold" in result.out
+    assert "nginx" not in fakes["web"].ran() + fakes["web"].ran("write")
 
 
-def test_deploy_preflight_catches_a_wrong_web_arch_and_a_missing_confirmation(run_cli) -> None:
-    fakes = {LOCAL: FakeRunner("x86_64", missing=["rsync"]), "web": FakeRunner("x86_64"),
-             "builder": FakeRunner("x86_64")}
+def test_deploy_preflight_catches_missing_tools_and_a_missing_confirmation(run_cli) -> None:
+    fakes = {LOCAL: FakeRunner("x86_64", missing=["rsync"]), "web": FakeRunner("x86_64", missing=["rsync"])}
     result = run_cli(str(DEPLOY), environ=DEPLOY_ENV, runner_factory=lambda h: fakes[h.name])
     message = result.error or ""
-    assert "is declared arch aarch64 but uname -m says x86_64" in message
-    assert "step 'deps-aarch64': needs arch aarch64 but no host has it" in message
     assert "step 'switch': asks for confirmation and there is no terminal" in message
     assert "step 'tools': needs rsync, which is not installed on host local" in message
-    assert all(not fake.jobs for fake in fakes.values())
+    assert "step 'remote-check': needs rsync, which is not installed on host web" in message
+    assert all(not fake.ran() for fake in fakes.values())
 
 
 def test_deploy_parses_with_every_step_checked() -> None:
     rb = load_runbook(DEPLOY)
     assert [s.name for s in select_steps(rb, Selection(steps=("switch",)))] == [
-        "tools", "wheel", "site", "release-dir", "upload", "nginx", "nginx-test", "switch"]
+        "tools", "site", "remote-check", "upload", "release", "switch"]
     assert rb.step("switch").confirm and rb.step("nginx").include_error is None
-    assert rb.secrets == ("DEPLOY_TOKEN",) and rb.vars["RELEASE"] is None
+    assert rb.rollback_steps == {"restore"} and rb.vars["RELEASE"] is None
