@@ -92,6 +92,8 @@ class HostPool:
         self.runners: dict[str, Runner] = {}
         self._control: Path | None = None
         self._config: Path | None = None
+        self.hold_fds: tuple[int, ...] = ()
+        """The run's lock, for local jobs to hold while they live (see reaper.py)."""
 
     def __call__(self, name: str) -> Runner:
         if name not in self.runners:
@@ -109,7 +111,7 @@ class HostPool:
             # Local steps reach the declared hosts through the run's own ssh configuration.
             env = {**self.environ, **reach.local_env(self._ssh_hosts(), self._ssh_config())} \
                 if self._ssh_hosts() else self.environ
-            return LocalRunner(env, base_dir=self.runbook.root)
+            return LocalRunner(env, base_dir=self.runbook.root, hold_fds=self.hold_fds)
         from sitegen.runbook.ssh import SSHRunner
 
         return SSHRunner(host, self._control_dir(), str(self._ssh_config()), environ=self.environ,
@@ -246,11 +248,12 @@ def _execute(args: argparse.Namespace, environ: dict[str, str], out: TextIO, int
              runner_factory: RunnerFactory | None, redact: Redactor) -> int:
     from sitegen.runbook.parse import load_runbook
 
-    # SIGTERM should unwind like Ctrl-C (closing connections, recording the run) outside the
-    # step loop too; inside it the executor installs its own handler.
-    previous_term = None
+    # SIGTERM and SIGHUP should unwind like Ctrl-C (closing connections, releasing the lock)
+    # outside the step loop too; inside it the executor installs its own handlers.
+    previous: dict[int, object] = {}
     if sys.platform != "win32" and _is_main_thread():
-        previous_term = signal.signal(signal.SIGTERM, signal.default_int_handler)
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            previous[sig] = signal.signal(sig, signal.default_int_handler)
     try:
         runbook = accept_arches(override_hosts(require_steps(load_runbook(args.run_file)), args.run_hosts),
                                 args.run_accept_arch)
@@ -278,8 +281,8 @@ def _execute(args: argparse.Namespace, environ: dict[str, str], out: TextIO, int
             return 0
         return _run(args, runbook, selection, values, environ, out, interactive, runner_factory)
     finally:
-        if previous_term is not None:
-            signal.signal(signal.SIGTERM, previous_term)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)  # type: ignore[arg-type]
 
 
 def _run(args: argparse.Namespace, runbook: Runbook, selection: Selection, values: Values,
@@ -315,7 +318,8 @@ def _run(args: argparse.Namespace, runbook: Runbook, selection: Selection, value
             return 0
 
         state_dir = resolve_state_dir(args.run_state_dir, environ)
-        with RunLock(state_dir, runbook.path):
+        with RunLock(state_dir, runbook.path) as lock:
+            pool.hold_fds = (lock.fileno(),)
             record_file = records_path(state_dir, runbook.path)
             done: dict[str, str] = {}
             resumed_from = None

@@ -21,7 +21,7 @@ from sitegen.runbook.jobs import Job, creates_job, main_job, step_env, unless_jo
 from sitegen.runbook.model import Runbook
 from sitegen.runbook.plan import PlannedStep, Values
 from sitegen.runbook.redact import LiveLines, Redactor
-from sitegen.runbook.runners import Cancel, CutLine, Result, Runner
+from sitegen.runbook.runners import Cancel, CutLine, Result, Runner, interrupted
 
 Event = dict[str, Any]
 TAIL_LINES = 20
@@ -112,8 +112,10 @@ class Executor:
         if threading.current_thread() is not threading.main_thread():
             return {}
         previous: dict[int, Any] = {}
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, lambda *_: self.cancel.set("interrupted"))
+        # Ctrl-C, a closed terminal and `kill` all stop the run in order: the step's group is
+        # stopped, the run recorded, and the exit code says which (130, 129, 143).
+        for sig in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, lambda signum, _: self.cancel.set(signal.Signals(signum).name))
         return previous
 
     @staticmethod
@@ -141,14 +143,14 @@ class Executor:
         """(rollback step, the step that armed it), in the order the steps started."""
         for planned in self.plan:
             if self.cancel.is_set():
-                status, code = "interrupted", EXIT_INTERRUPTED
+                status, code = "interrupted", interrupted(self.cancel.reason).exit_code
                 break
             handler = planned.step.rollback
             if handler and handler in self.rollbacks and all(h != handler for h, _ in armed):
                 armed.append((handler, planned.name))
             result = self._run_step(planned)
             if result.status == "interrupted":
-                status, code, failed = "interrupted", EXIT_INTERRUPTED, planned.name
+                status, code, failed = "interrupted", result.exit_code or EXIT_INTERRUPTED, planned.name
                 break
             if not result:
                 status, code, failed = "failed", result.exit_code or 1, planned.name
@@ -256,7 +258,7 @@ class Executor:
                 self.send({"event": "retry", **base, "attempt": attempt, "of": attempts,
                            "delay": delay, "reason": result.message})
                 if self.cancel.wait(delay):
-                    result = Result(130, "interrupted", "interrupted")
+                    result = interrupted(self.cancel.reason)
                     break
             result = self._attempt(runner, job, base, tail, step.timeout)
             if result or result.status == "interrupted":

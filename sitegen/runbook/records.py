@@ -223,6 +223,13 @@ class RunLock:
             os.close(self._fd)
             self._fd = None
 
+    def fileno(self) -> int:
+        """The locked descriptor: a process that inherits it keeps the runbook locked while
+        it lives (each local job's reaper does, so a job outliving sitegen keeps the lock)."""
+        if self._fd is None:
+            raise ValueError("the lock is not held")
+        return self._fd
+
     def __enter__(self) -> RunLock:
         self.acquire()
         return self

@@ -13,6 +13,7 @@ import selectors
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -30,6 +31,11 @@ GRACE = 5.0
 """Seconds between asking a process group to stop (SIGTERM) and forcing it (SIGKILL)."""
 
 _MAX_LINE = 65536
+
+REAPER = Path(__file__).with_name("reaper.py")
+"""Runs each local job under it (Linux): see reaper.py."""
+
+_STOP_SIGNALS = ("SIGINT", "SIGHUP", "SIGTERM")
 
 
 class CutLine(str):
@@ -76,7 +82,8 @@ class Cancel:
         os.set_blocking(self._write, False)
         os.set_blocking(self._read, False)
         self.reason: str | None = None
-        """Why the run is being cancelled ("interrupted"); None while it is not."""
+        """Why the run is being cancelled: the signal's name ("SIGTERM") or "interrupted";
+        None while it is not."""
 
     def set(self, reason: str = "interrupted") -> None:
         if self.reason is None:
@@ -224,6 +231,14 @@ def pump(
     return reason
 
 
+def interrupted(reason: str | None) -> Result:
+    """The result of a run stopped by `reason`: a signal's name (exit 128 + its number, like a
+    shell: SIGHUP 129, SIGINT 130, SIGTERM 143) or a plain "interrupted" (130)."""
+    if reason in _STOP_SIGNALS:
+        return Result(128 + signal.Signals[reason], "interrupted", f"interrupted by {reason}")
+    return Result(130, "interrupted", reason or "interrupted")
+
+
 def interpret(returncode: int, reason: str | None, timeout: float | None) -> Result:
     """Map how a process ended to a Result."""
     from sitegen.runbook.model import format_seconds
@@ -231,7 +246,7 @@ def interpret(returncode: int, reason: str | None, timeout: float | None) -> Res
     if reason == "timeout":
         return Result(124, "timeout", f"timed out after {format_seconds(timeout or 0)}")
     if reason is not None:
-        return Result(130, "interrupted", "interrupted")
+        return interrupted(reason)
     if returncode < 0:
         return Result(128 - returncode, "failed", f"killed by signal {signal.Signals(-returncode).name}")
     if returncode:
@@ -247,9 +262,12 @@ class LocalRunner:
     silently cut short.
     """
 
-    def __init__(self, environ: Mapping[str, str] | None = None, base_dir: str | Path | None = None) -> None:
+    def __init__(self, environ: Mapping[str, str] | None = None, base_dir: str | Path | None = None,
+                 hold_fds: Sequence[int] = ()) -> None:
         self.environ = dict(os.environ if environ is None else environ)
         self.base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
+        self.hold_fds = tuple(hold_fds)
+        """Descriptors (the run's lock) each job's reaper keeps open while the job lives."""
         self._tmp: Path | None = None
         self._count = 0
 
@@ -284,15 +302,22 @@ class LocalRunner:
         try:
             if not cwd.is_dir():
                 return Result(1, "failed", f"working directory {cwd} does not exist")
+            argv = [*job.interpreter, str(script)]
+            pass_fds: tuple[int, ...] = ()
+            if sys.platform.startswith("linux"):
+                # The reaper leads the job's group and takes it down if sitegen dies.
+                argv = [sys.executable, "-I", "-S", str(REAPER), str(os.getpid()), str(GRACE), "--", *argv]
+                pass_fds = self.hold_fds
             try:
                 proc = subprocess.Popen(
-                    [*job.interpreter, str(script)],
+                    argv,
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT,
                     env=env,
                     cwd=cwd,
                     start_new_session=True,
+                    pass_fds=pass_fds,
                 )
             except FileNotFoundError:
                 return Result(127, "failed", f"{job.interpreter[0]}: command not found")
