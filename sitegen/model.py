@@ -119,6 +119,10 @@ def build_site(config: SiteConfig, records: dict[str, PageRecord], drafts: bool)
             colls.append(coll)
         config = replace(config, collections=tuple(colls))
     site = Site(config=config, pages=pages, sections=sections)
+    # A section page has no neighbours, but an entry: the engine tells pages that came or went
+    # by the keys of this map.
+    for key in sections.values():
+        site.neighbours[key] = (None, None)
 
     for coll in config.collections:
         keys = [k for k, r in pages.items() if r.collection == coll.name and not r.section]

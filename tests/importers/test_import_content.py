@@ -218,3 +218,49 @@ def test_bad_alias_names_its_line(tmp_path: Path) -> None:
     with pytest.raises(ContentError) as caught:
         build(site)
     assert caught.value.line == 4 and "full URL" in caught.value.message
+
+
+def test_incremental_builds_follow_sections_aliases_and_bundles(tmp_path: Path) -> None:
+    site = make(tmp_path, {
+        "content/blog/_index.md": '+++\ntitle = "Blog"\nsort_by = "date"\npaginate_by = 2\n+++\nIntro one.\n',
+        **{f"content/blog/2020-01-0{n}-p{n}.md": f'+++\ntitle = "P{n}"\n+++\nText {n}.\n' for n in range(1, 5)},
+    }, '[content]\nconventions = "zola"\n')
+    out = build(site)
+    assert (out / "blog/page/2/index.html").is_file() and not (out / "blog/page/3/index.html").exists()
+    assert "Intro one." in (out / "blog/index.html").read_text()
+
+    index = site / "content/blog/_index.md"
+    index.write_text('+++\ntitle = "Blog"\nsort_by = "date"\npaginate_by = 1\n+++\nIntro two!\n')
+    build(site)
+    assert (out / "blog/page/4/index.html").is_file()
+    assert "Intro two!" in (out / "blog/index.html").read_text()
+
+    post = site / "content/blog/2020-01-01-p1.md"
+    post.write_text('+++\ntitle = "P1"\naliases = ["/old/p1/"]\n+++\nText 1.\n')
+    build(site)
+    assert "/blog/p1/" in (out / "old/p1/index.html").read_text()
+    post.write_text('+++\ntitle = "P1"\n+++\nText 1.\n')
+    build(site)
+    assert not (out / "old/p1/index.html").exists()
+
+
+def test_a_term_page_links_no_feed_its_taxonomy_does_not_publish(tmp_path: Path) -> None:
+    # Zola's taxonomies have no feed unless asked (`feed = true`); init writes `feed = false`,
+    # and `sitegen check` found term pages linking to the feed that was not written.
+    site = make(tmp_path, {"content/blog/2020-01-01-a.md": "---\ntitle: A\ncategories: [news]\n---\nA.\n"},
+                "[taxonomies.categories]\nfeed = false\n")
+    out = build(site)
+    assert not (out / "categories/news/atom.xml").exists()
+    assert "categories/news/atom.xml" not in (out / "categories/news/index.html").read_text()
+
+
+def test_an_edit_elsewhere_does_not_render_a_section_list_again(tmp_path: Path) -> None:
+    site = make(tmp_path, {
+        "content/blog/_index.md": '+++\ntitle = "Blog"\n+++\nIntro.\n',
+        "content/blog/2020-01-01-a.md": '+++\ntitle = "A"\n+++\nA.\n',
+        "content/notes/2020-01-01-n.md": '+++\ntitle = "N"\n+++\nN.\n',
+    }, '[content]\nconventions = "zola"\n')
+    build(site)
+    (site / "content/notes/2020-01-01-n.md").write_text('+++\ntitle = "N"\n+++\nN, longer now.\n')
+    report = Builder(site, site.parent / "out", cache_dir=site.parent / "cache").build()
+    assert "/blog/" not in [url for url, _ in report.rendered]
