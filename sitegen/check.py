@@ -43,6 +43,8 @@ def check(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     site_dir = Path(args.site_dir)
     drafts = bool(getattr(args, "drafts", False))
+    if getattr(args, "drift", False):
+        return check_drift(site_dir, drafts, out)
     with tempfile.TemporaryDirectory(prefix="sitegen-check-") as tmp:
         # With --cache-dir, a stable output directory beside a cache of its own keeps repeated
         # checks incremental without touching the cache `sitegen build` uses.
@@ -62,6 +64,23 @@ def check(args: argparse.Namespace, out: TextIO | None = None) -> int:
     )
     print(summary, file=out)
     return 1 if problems else 0
+
+
+def check_drift(site_dir: Path, drafts: bool, out: TextIO) -> int:
+    """`check --drift`: list steps not verified in their current form; 1 when there is any."""
+    from sitegen.config import load_config
+    from sitegen.runbook.drift import find_drift
+
+    report = find_drift(load_config(site_dir), drafts)
+    for drift in report.drifts:
+        print(drift.render(), file=out)
+    books = f"{report.runbooks} runbook{'s' if report.runbooks != 1 else ''}"
+    if report.drifts:
+        count = len(report.drifts)
+        print(f"checked {report.steps} steps of {books}: {count} not verified in their current form", file=out)
+        return 1
+    print(f"checked {report.steps} steps of {books}: every step verified", file=out)
+    return 0
 
 
 def _site_model(builder: Builder) -> Site:

@@ -57,6 +57,8 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     _site_args(p)
     p.add_argument("--drafts", action="store_true", help="check drafts too")
+    p.add_argument("--drift", action="store_true",
+                   help="only list runbook steps that changed since they last ran clean (or never did); exit 1 if any")
 
     p = sub.add_parser(
         "run",

@@ -234,3 +234,60 @@ def test_record_file_round_trip_and_update_rules() -> None:
     assert states[0].state == verification.VERIFIED and states[0].failed == bad
     assert verification.step_states(["a"], ["h2"], record)[0].state == verification.DRIFT
     assert verification.iso_utc("2026-12-01T10:30:00.123+01:00") == "2026-12-01T09:30:00Z"
+
+
+def check_drift(site: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+    from sitegen.cli import main
+
+    code = main(["check", "--drift", str(site)])
+    return code, capsys.readouterr().out.splitlines()
+
+
+def test_check_drift_is_a_ci_gate(run_cli, tmp_path: Path, env: dict[str, str],
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    site = tmp_path / "site"
+    book = make_site(site)
+    lines = {s.name: s.line for s in load_runbook(book).steps}
+    code, out = check_drift(site, capsys)
+    assert code == 1
+    assert out == [
+        f"content/blog/notes.md:{lines['prepare']}: step prepare has never run",
+        f"content/blog/notes.md:{lines['remote']}: step remote has never run",
+        f"content/blog/notes.md:{lines['later']}: step later has never run",
+        "checked 3 steps of 1 runbook: 3 not verified in their current form",
+    ]
+
+    # Steps that ran clean drop out; an edited one is drift, with the date it last ran clean.
+    run_env = {**env, "SITEGEN_SSH_CONFIG": ""}
+    book.write_text(book.read_text().replace("on=web", ""))
+    assert run_cli(str(book), environ=run_env).code == 0
+    assert check_drift(site, capsys) == (0, ["checked 3 steps of 1 runbook: every step verified"])
+    day = verification.loads((site / "content/blog/notes.verified.json").read_text())["later"].clean.date
+    book.write_text(book.read_text().replace("```sh {#later}\ntrue", "```sh {#later}\nfalse"))
+    drifted = f"content/blog/notes.md:{lines['later']}: step later changed since it last ran clean ({day})"
+    code, out = check_drift(site, capsys)
+    assert (code, out[0]) == (1, drifted)
+    assert run_cli(str(book), "--step", "later", environ=run_env).code == 1  # a failed run verifies nothing
+    assert check_drift(site, capsys)[1][0] == drifted
+
+    # A draft is not published, so it does not gate; a page symlinked from elsewhere names its source.
+    (site / "content" / "blog" / "notes.md").rename(site / "notes.md")
+    (site / "content" / "blog" / "notes.md").symlink_to(site / "notes.md")
+    (site / "content" / "blog" / "notes.verified.json").rename(site / "notes.verified.json")
+    (site / "content" / "blog" / "draft.md").write_text("---\ntitle: D\ndraft: true\n---\n\n```sh {#x}\ntrue\n```\n")
+    code, out = check_drift(site, capsys)
+    assert out == [f"notes.md:{lines['later']}: step later changed since it last ran clean ({day})",
+                   "checked 3 steps of 1 runbook: 1 not verified in their current form"]
+
+
+def test_check_drift_names_a_broken_record(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = tmp_path / "site"
+    make_site(site)
+    (site / "content/blog/notes.verified.json").write_text('{"format": "something-else"}\n')
+    from sitegen.cli import main
+
+    assert main(["check", "--drift", str(site)]) == 1
+    assert capsys.readouterr().err == (
+        "error: content/blog/notes.verified.json:1: not a verification record: "
+        "format is 'something-else', expected 'sitegen-verification/1'\n"
+    )
