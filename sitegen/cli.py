@@ -37,6 +37,8 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--base-url", help="override base_url from sitegen.toml (e.g. for a staging host)")
     p.add_argument("-v", "--verbose", action="store_true", help="say what was rebuilt and why")
     p.add_argument("--clean", action="store_true", help="ignore the build cache and render everything")
+    p.add_argument("--secrets-file", type=Path, metavar="FILE",
+                   help="NAME=VALUE lines (mode 0600) of runbook secrets no page may contain")
 
     p = sub.add_parser(
         "serve",
@@ -166,8 +168,14 @@ def _build(args: argparse.Namespace) -> int:
     # A one-shot build allocates many objects and makes few reference cycles; the cycle
     # collector would run hundreds of times for nothing. The process exits right after.
     gc.disable()
+    secrets = None
+    if args.secrets_file:
+        from sitegen.runbook.cli import read_secrets_file
+
+        secrets = read_secrets_file(args.secrets_file)
     builder = Builder(
-        args.site_dir, args.out, drafts=args.drafts, cache_dir=args.cache_dir, base_url=args.base_url, clean=args.clean
+        args.site_dir, args.out, drafts=args.drafts, cache_dir=args.cache_dir, base_url=args.base_url, clean=args.clean,
+        secrets=secrets,
     )
     report = builder.build()
     if args.verbose:

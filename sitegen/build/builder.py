@@ -73,12 +73,16 @@ class Builder(PageLoader, RenderStep, VerificationStep):
         environ: Mapping[str, str] | None = None,
         jobs: int | None = None,
         clean: bool = False,
+        secrets: Mapping[str, str] | None = None,
     ) -> None:
         self.site_dir = Path(site_dir).resolve()
         self.out_dir = Path(out_dir).resolve() if out_dir else self.site_dir / "public"
         self.drafts = drafts
         self.base_url = base_url.rstrip("/") if base_url else None
         env = os.environ if environ is None else environ
+        self.environ = env
+        self.secrets = dict(secrets or {})
+        """Values from a secrets file; with the environment, what the secret guard looks for."""
         self.cache_dir = Path(cache_dir) if cache_dir else cache_dir_for(
             default_cache_root(env), self.site_dir, self.out_dir, drafts
         )
@@ -149,8 +153,10 @@ class Builder(PageLoader, RenderStep, VerificationStep):
         verified_now = self._verified_stats(config, state.get("records", {}))
         # With hints from a watcher, the output dir is ours alone: skip stat()ing every output.
         self._tampered = set() if hinted is not None else tampered_outputs(self.out_dir, state.get("outputs", {}))
+        secrets_then = state.get("secrets", "")
+        secrets_same = self._secret_values(state.get("records", {}))[1] == secrets_then
         if (not full and scan == old_scan and includes_now == state.get("includes")
-                and verified_now == verified_then and not self._tampered):
+                and verified_now == verified_then and secrets_same and not self._tampered):
             report.seconds = time.perf_counter() - started
             return report
 
@@ -199,6 +205,7 @@ class Builder(PageLoader, RenderStep, VerificationStep):
             static_plan = plan_static(config, scan, (self.state or {}).get("static", {}), self.out_dir, full,
                                       set(new_outputs), report, bundle_assets(site, scan.get("content_files", {})))
             self._bodies.flush()
+            secrets = self._guard_secrets(records, new_outputs, secrets_then, staging, report)
             commit(self.out_dir, staging, self._memory, new_outputs, state.get("outputs", {}), static_plan, report)
             self._memory = {}
         finally:
@@ -211,6 +218,7 @@ class Builder(PageLoader, RenderStep, VerificationStep):
             "scan": scan,
             "includes": self._include_stats(records),
             "verified": verified,
+            "secrets": secrets,
             "records": records,
             "neighbours": site.neighbours,
             "queries": self._queries,
@@ -226,6 +234,53 @@ class Builder(PageLoader, RenderStep, VerificationStep):
             self.save()
         report.seconds = time.perf_counter() - started
         return report
+
+    def _secret_values(self, records: Mapping[str, PageRecord]) -> tuple[dict[str, str], str, dict[str, str]]:
+        """Declared secrets (name → declaring page), the fingerprint of their values here, the values."""
+        from sitegen.build import guard
+
+        declared = guard.declared_secrets(records)
+        values = guard.secret_values(declared, self.environ, self.secrets) if declared else {}
+        return declared, guard.fingerprint(values) if values else "", values
+
+    def _guard_secrets(self, records: Mapping[str, PageRecord], outputs: Mapping[str, tuple], then: str,
+                       staging: Path, report: Report) -> str:
+        """Refuse the build when an output would hold a declared secret's value; returns its fingerprint.
+
+        Outputs written in this build are always looked at; when the values changed since the
+        last build (a secret newly set), every output is, read from the output folder if unchanged.
+        """
+        from sitegen.build import guard
+        from sitegen.errors import ContentError
+
+        declared, now, values = self._secret_values(records)
+        if not values:
+            return now
+        written = set(report.written)
+
+        def read(rel: str) -> bytes | None:
+            data = self._memory.get(rel)
+            if data is not None:
+                return data
+            for folder in ((staging,) if rel in written else ()) + (self.out_dir,):
+                try:
+                    return (folder / rel).read_bytes()
+                except OSError:
+                    continue
+            return None
+
+        # Pages first, so the error names the page a feed or a list merely repeats.
+        paths = sorted(outputs if now != then else written, key=lambda rel: (not outputs[rel][0][2], rel))
+        leak = guard.find_leak(paths, read, values)
+        if leak is None:
+            return now
+        rel, name = leak
+        page = outputs[rel][0][2]
+        what = f"the page ({rel})" if page else rel
+        raise ContentError(
+            f"{what} would publish the value of secret {name}, declared by content/{declared[name]}; "
+            "nothing was written", f"content/{page}" if page else None,
+        )
 
     def save(self) -> None:
         """Write the manifest (and drop unused cached bodies after a full build)."""

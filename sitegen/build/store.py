@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-MANIFEST_VERSION = 6
+MANIFEST_VERSION = 7
 MAX_BLOCKS = 50_000
 
 

@@ -291,3 +291,55 @@ def test_check_drift_names_a_broken_record(tmp_path: Path, capsys: pytest.Captur
         "error: content/blog/notes.verified.json:1: not a verification record: "
         "format is 'something-else', expected 'sitegen-verification/1'\n"
     )
+
+
+def build_cli(site: Path, *extra: str, environ: dict[str, str], capsys: pytest.CaptureFixture[str],
+              monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    from sitegen.cli import main
+
+    for name in ("TOKEN", "OTHER"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    code = main(["build", str(site), *extra])
+    return code, capsys.readouterr().err
+
+
+def test_the_build_refuses_to_publish_a_runbook_secret(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    book = make_site(site)
+    book.write_text(book.read_text().replace("How we ship.", "How we ship. Our token: s3cret-token-value."))
+    (site / "content" / "pages").mkdir()
+    (site / "content" / "pages" / "about.md").write_text("---\ntitle: About\n---\n\nNothing secret here.\n")
+
+    # Without the secret's value at hand there is nothing to compare with: it builds.
+    assert build_cli(site, environ={}, capsys=capsys, monkeypatch=monkeypatch)[0] == 0
+    page = site / "public" / "blog" / "notes" / "index.html"
+    before = page.read_bytes()
+
+    # With it in the environment, the unchanged page is refused too, naming page and secret, not value.
+    code, err = build_cli(site, environ={"TOKEN": "s3cret-token-value"}, capsys=capsys, monkeypatch=monkeypatch)
+    assert code == 1
+    assert err == (
+        "error: content/blog/notes.md: the page (blog/notes/index.html) would publish the value of secret "
+        "TOKEN, declared by content/blog/notes.md; nothing was written\n"
+    )
+    assert page.read_bytes() == before  # the previous output is intact
+
+    # A secrets file (as `sitegen run --secrets-file` takes) counts like the environment, in an
+    # escaped form too (a value with `&` appears as `&amp;` in HTML).
+    book.write_text(book.read_text().replace("s3cret-token-value", "a&b-from-the-file"))
+    secrets = tmp_path / "secrets.env"
+    secrets.write_text("TOKEN=a&b-from-the-file\n")
+    secrets.chmod(0o600)
+    code, err = build_cli(site, "--secrets-file", str(secrets), environ={}, capsys=capsys, monkeypatch=monkeypatch)
+    assert code == 1 and "would publish the value of secret TOKEN" in err and "a&b" not in err
+    assert build_cli(site, environ={}, capsys=capsys, monkeypatch=monkeypatch)[0] == 0
+    assert "a&amp;b-from-the-file" in page.read_text()
+
+    # A secret nobody declared is none of the guard's business; short values are not looked for.
+    code, _ = build_cli(site, environ={"OTHER": "a&b-from-the-file", "TOKEN": "ship"}, capsys=capsys,
+                        monkeypatch=monkeypatch)
+    assert code == 0
