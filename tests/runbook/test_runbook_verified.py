@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import base_environ
+from runbook_support import base_environ
 
 from sitegen import __version__, verification
 from sitegen.engine import Builder
