@@ -71,7 +71,7 @@ test -e "$p"
 """
 
 # Tools every job needs on a remote host besides the interpreter (the SSH wrapper uses them).
-WRAPPER_TOOLS = ("bash", "mktemp", "head", "wc", "setsid")
+WRAPPER_TOOLS = ("bash", "mktemp", "head", "setsid")
 WRITE_TOOLS = ("cmp", "stat", "mv", "chmod", "readlink")
 
 

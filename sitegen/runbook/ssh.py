@@ -39,8 +39,8 @@ _MARK = "\x1esitegen-"
 # ends: the step's own exit, a failure before it starts, or a signal (HUP, INT, TERM, and PIPE
 # when the connection is gone and the last status line cannot be written). Files are created
 # under umask 077 inside a 0700 directory, so a write= payload is never readable by others,
-# not even for a moment; the step itself runs with the login umask. Payload sizes are checked,
-# so a connection lost halfway through never runs half a script. The watchdog signals the
+# not even for a moment; the step itself runs with the login umask. An end mark follows the
+# payload, so a connection lost halfway through never runs half a script. The watchdog signals the
 # step's pid as well as its group: stdin may close before the step has called setsid.
 WRAPPER = r"""__sg_d= __sg_pid=
 __sg_end() {
@@ -50,7 +50,7 @@ __sg_end() {
 trap __sg_end EXIT
 trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 141' PIPE; trap 'exit 143' TERM
 __sg() {
-  local n_env n_script n_data env_text wd rc mask
+  local n_env n_script n_data env_text wd rc mask end
   IFS=' ' read -r n_env n_script n_data || return 97
   env_text=$(head -c "$n_env") || return 97
   mask=$(umask)
@@ -58,7 +58,7 @@ __sg() {
   __sg_d=$(mktemp -d "${TMPDIR:-/tmp}/sitegen.XXXXXXXX") || return 97
   head -c "$n_script" > "$__sg_d/step" || return 97
   head -c "$n_data" > "$__sg_d/data" || return 97
-  [ "$(wc -c < "$__sg_d/step")" -eq "$n_script" ] && [ "$(wc -c < "$__sg_d/data")" -eq "$n_data" ] || return 97
+  IFS= read -r end && [ "$end" = sitegen-payload-end ] || return 97
   umask "$mask"
   eval "$env_text"
   export SITEGEN_DATA="$__sg_d/data"
@@ -89,6 +89,9 @@ __sg() {
 }
 __sg; exit $?
 """
+
+_END_MARK = b"sitegen-payload-end\n"
+"""Follows the payload: a connection lost halfway through never runs half a script."""
 
 _PROBE = """uname -m
 for t in {tools}; do command -v "$t" >/dev/null 2>&1 || echo "missing:$t"; done
@@ -275,7 +278,7 @@ def encode_payload(job: Job) -> bytes:
     script = job.script.encode()
     data = job.data or b""
     header = f"{len(env_text)} {len(script)} {len(data)}\n".encode()
-    return WRAPPER.encode() + header + env_text + script + data
+    return WRAPPER.encode() + header + env_text + script + data + _END_MARK
 
 
 def _last_line(raw: bytes) -> str:

@@ -9,6 +9,7 @@ collected together.
 from __future__ import annotations
 
 import os
+import platform
 import select
 import subprocess
 import sys
@@ -16,6 +17,8 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from sitegen.runbook.model import normalise_arch
 
 
 @dataclass
@@ -36,6 +39,12 @@ def base_environ(tmp_path: Path) -> dict[str, str]:
 
 
 REPO = Path(__file__).resolve().parents[2]
+
+MACHINE = normalise_arch(platform.machine())
+"""This machine's architecture as sitegen names it (`uname -m`, normalised): what the local
+runner and the loopback sshd report. Tests never assume x86_64."""
+OTHER_ARCH = "x86_64" if MACHINE == "aarch64" else "aarch64"
+"""An architecture this machine is not, for mismatch tests."""
 
 
 def spawn_cli(*argv: str, env: Mapping[str, str]) -> subprocess.Popen[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from runbook_support import REPO, base_environ
+from runbook_support import MACHINE, REPO, base_environ
 
 from sitegen.runbook.model import LOCAL
 from sitegen.runbook.parse import load_runbook
@@ -47,7 +47,7 @@ def test_post_local_examples_run(run_cli, tmp_path: Path) -> None:
     result = run_cli(str(POST), "--var", f"WORK_DIR={work}", *steps, environ=env)
     assert result.code == 0, result
     lines = result.out.splitlines()
-    assert f"[workspace@local] working in {work} on local (x86_64)" in lines
+    assert f"[workspace@local] working in {work} on local ({MACHINE})" in lines
     assert "[token@local] calling the API with ***" in lines
     assert "demo-secret-value" not in result.out
     assert (work / "greeting.txt").read_text() == "Hello from a runbook that is also a blog post.\n"

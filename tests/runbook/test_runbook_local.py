@@ -6,7 +6,7 @@ import json
 import signal
 from pathlib import Path
 
-from runbook_support import base_environ, spawn_cli, wait_for_line, wait_gone
+from runbook_support import MACHINE, base_environ, spawn_cli, wait_for_line, wait_gone
 
 from sitegen.runbook.records import read_events, records_path
 
@@ -49,7 +49,7 @@ def test_local_steps_see_values_cwd_and_an_empty_stdin(write_runbook, run_cli, t
     result = run_cli(str(path), "--var", f"OUT={out}", environ=make_env(tmp_path))
     assert result.code == 0, result
     lines = result.out.splitlines()
-    assert "[env@local] greeting=hello 'quoted' world host=local arch=x86_64 step=env" in lines
+    assert f"[env@local] greeting=hello 'quoted' world host=local arch={MACHINE} step=env" in lines
     assert "[env@local] key=***" in lines
     assert f"[cwd@local] {out}" in lines
     assert "[stdin@local] stdin is empty, the script was not eaten" in lines

@@ -9,7 +9,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from runbook_support import base_environ, spawn_cli, wait_for_line, wait_gone
+from runbook_support import MACHINE, OTHER_ARCH, base_environ, spawn_cli, wait_for_line, wait_gone
 
 from sitegen.runbook.model import Host
 from sitegen.runbook.records import read_events, records_path
@@ -71,7 +71,7 @@ def test_remote_steps_share_one_connection(sshd, write_runbook, run_cli, env, tm
     assert result.code == 0, result
     lines = result.out.splitlines()
     remote = tmp_path / "remote"
-    assert f"[hello@web] host=web arch=x86_64 cwd={remote}" in lines
+    assert f"[hello@web] host=web arch={MACHINE} cwd={remote}" in lines
     assert "[hello@web] token=***" in lines
     assert "[hello@web] to-stderr" in lines
     assert f"[conf@web] wrote {remote}/site.conf" in lines
@@ -96,17 +96,18 @@ def test_remote_exit_code_propagates(sshd, write_runbook, run_cli, env) -> None:
 def test_arch_mismatch_is_caught_in_preflight_and_nothing_runs(sshd, write_runbook, run_cli, env, tmp_path) -> None:
     marker = tmp_path / "remote" / "marker"
     body = f"```sh {{#local_first}}\ntouch {marker}\n```\n\n```sh {{#remote on=web}}\ntouch {marker}\n```\n"
-    path = write_runbook(remote_book(sshd, body, arch="aarch64"))
+    path = write_runbook(remote_book(sshd, body, arch=OTHER_ARCH))
     result = run_cli(str(path), environ=env)
     assert result.code == 1
-    assert "host web (used by remote) is declared arch aarch64 but uname -m says x86_64" in (result.error or "")
+    message = f"host web (used by remote) is declared arch {OTHER_ARCH} but uname -m says {MACHINE}"
+    assert message in (result.error or "")
     assert "nothing was run" in (result.error or "")
     assert not marker.exists()
 
 
 def test_arch_step_runs_on_the_host_that_has_it(sshd, write_runbook, run_cli, env) -> None:
-    body = "```sh {#native arch=x86_64}\necho on $SITEGEN_HOST\n```\n"
-    # Both this machine and web are x86_64: this machine comes first.
+    body = f"```sh {{#native arch={MACHINE}}}\necho on $SITEGEN_HOST\n```\n"
+    # This machine and web (the loopback sshd) have the same architecture: this machine comes first.
     result = run_cli(str(write_runbook(remote_book(sshd, body))), environ=env)
     assert "[native@local] on local" in result.out
 
@@ -198,8 +199,10 @@ def test_split_destination(dest: str, expected: tuple[str, str | None]) -> None:
 
 def test_remote_timeout_stops_the_step(sshd, write_runbook, run_cli, env, tmp_path) -> None:
     pid_file = tmp_path / "remote" / "pid"
-    body = f"```sh {{#slow on=web timeout=1s}}\necho $$ > {pid_file}\nsleep 60\n```\n"
+    # Long enough for the step to start on a loaded machine (a timeout that fires before the
+    # start is test_runbook_ssh_cleanup's case).
+    body = f"```sh {{#slow on=web timeout=5s}}\necho $$ > {pid_file}\nsleep 60\n```\n"
     result = run_cli(str(write_runbook(remote_book(sshd, body))), environ=env)
     assert result.code == 124
-    assert "slow@web: timeout: timed out after 1s" in result.out
+    assert "slow@web: timeout: timed out after 5s" in result.out
     assert wait_gone(int(pid_file.read_text()))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from runbook_support import base_environ, spawn_cli, wait_for_line
 from sitegen.runbook.jobs import Job
 from sitegen.runbook.model import Host
 from sitegen.runbook.runners import LocalRunner
-from sitegen.runbook.ssh import SSHRunner, control_dir
+from sitegen.runbook.ssh import SSHRunner, control_dir, encode_payload
 from sitegen.runbook.testing import LoopbackSSHD
 
 
@@ -156,3 +157,30 @@ def test_a_timeout_racing_the_start_leaves_no_process(sshd, ssh_config, remote_t
     while processes_mentioning(str(remote_tmp)) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert processes_mentioning(str(remote_tmp)) == []
+
+
+def test_a_payload_cut_short_never_runs(tmp_path) -> None:
+    # What the host's bash gets when the connection drops while the job is being sent: the
+    # wrapper must notice, run nothing of the half script, and leave nothing behind.
+    marker = tmp_path / "ran"
+    job = Job("x", "run", ("bash",), f"touch {marker}\necho {'x' * 200}\n", {}, None)
+    payload = encode_payload(job)
+    cut = payload[: payload.rindex(b"x" * 100)]
+    remote_tmp = tmp_path / "tmp"
+    remote_tmp.mkdir()
+    proc = subprocess.run(["bash", "-s"], input=cut, capture_output=True, timeout=30,
+                          env={**os.environ, "TMPDIR": str(remote_tmp)})
+    assert proc.returncode == 97, proc
+    assert not marker.exists()
+    assert list(remote_tmp.iterdir()) == []
+    # The whole payload, with the channel kept open as ssh keeps it (its closing means "stop").
+    whole = subprocess.Popen(["bash", "-s"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, env={**os.environ, "TMPDIR": str(remote_tmp)})
+    assert whole.stdin is not None
+    whole.stdin.write(payload)
+    whole.stdin.flush()
+    try:
+        assert whole.wait(timeout=30) == 0
+    finally:
+        whole.stdin.close()
+    assert marker.exists() and list(remote_tmp.iterdir()) == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from runbook_support import base_environ
+from runbook_support import MACHINE, OTHER_ARCH, base_environ
 
 from sitegen.runbook.testing import LoopbackSSHD
 
@@ -19,7 +19,8 @@ def env(tmp_path: Path, sshd: LoopbackSSHD) -> dict[str, str]:
 
 
 def arch_book(body: str) -> str:
-    return ("---\nrunbook:\n  hosts:\n    web: {ssh: \"deploy@arm-server.invalid\", arch: aarch64}\n---\n" + body)
+    return ("---\nrunbook:\n  hosts:\n    web: {ssh: \"deploy@other-arch.invalid\", arch: " + OTHER_ARCH + "}\n---\n"
+            + body)
 
 
 SERVE = "```sh {#serve on=web}\necho \"serving on $SITEGEN_HOST_ARCH\"\n```\n"
@@ -30,18 +31,18 @@ def test_a_staging_host_of_another_arch_is_refused_then_accepted_on_purpose(sshd
     path = write_runbook(arch_book(SERVE))
     refused = run_cli(str(path), "--host", f"web={sshd.destination}", environ=env)
     assert refused.code == 1
-    assert ("host web (used by serve) is declared arch aarch64 but uname -m says x86_64 "
+    assert (f"host web (used by serve) is declared arch {OTHER_ARCH} but uname -m says {MACHINE} "
             "(to use it anyway, e.g. for staging: --accept-arch web)") in refused.error
     accepted = run_cli(str(path), "--host", f"web={sshd.destination}", "--accept-arch", "web", environ=env)
     assert accepted.code == 0, accepted
-    assert "[serve@web] serving on x86_64" in accepted.out
+    assert f"[serve@web] serving on {MACHINE}" in accepted.out
 
 
-def test_a_step_that_requires_aarch64_still_refuses_the_accepted_host(sshd, write_runbook, run_cli, env) -> None:
-    path = write_runbook(arch_book(SERVE + "```sh {#native on=web arch=aarch64}\nuname -m\n```\n"))
+def test_a_step_that_requires_the_declared_arch_still_refuses_it(sshd, write_runbook, run_cli, env) -> None:
+    path = write_runbook(arch_book(SERVE + f"```sh {{#native on=web arch={OTHER_ARCH}}}\nuname -m\n```\n"))
     result = run_cli(str(path), "--host", f"web={sshd.destination}", "--accept-arch", "web", environ=env)
     assert result.code == 1
-    assert "step 'native': needs arch aarch64 but host 'web' is x86_64" in result.error
+    assert f"step 'native': needs arch {OTHER_ARCH} but host 'web' is {MACHINE}" in result.error
     assert "serving" not in result.out
 
 
