@@ -181,3 +181,43 @@ def test_second_build_does_nothing(tmp_path: Path) -> None:
     assert builder.build().written
     again = Builder(REPO, tmp_path / "public", cache_dir=tmp_path / "cache").build()
     assert again.rendered == [] and again.nothing
+
+
+INFRA = {"infra/package.md": "/infra/package/", "infra/deploy.md": "/infra/deploy/"}
+
+
+@pytest.mark.parametrize(("source", "url"), [*INFRA.items(), ("content/blog/runbooks.md", "/blog/runbooks/")])
+def test_runbook_pages_show_when_each_step_last_ran_clean(out: Path, source: str, url: str) -> None:
+    """infra/'s runbooks are pages of the docs, and every runbook page carries its step cards
+    from the committed verification record (or says a step never ran)."""
+    from sitegen import verification
+    from sitegen.runbook.parse import load_runbook
+
+    runbook = load_runbook(REPO / source)
+    record_file = verification.record_path(REPO / source, REPO)
+    record = verification.loads(record_file.read_text()) if record_file.exists() else {}
+    states = verification.step_states([s.name for s in runbook.steps], [s.content_hash for s in runbook.steps],
+                                      record)
+    root = parse(out, url)
+    figures = {f.get("data-step"): f for f in by_class(root, "figure", "step")}
+    assert list(figures) == [s.name for s in runbook.steps]
+    for state in states:
+        figure = figures[state.name]
+        assert figure.get("data-verified") == state.verified_at
+        assert figure.get("data-drift") == ("true" if state.state == verification.DRIFT else "false")
+        status = text_of(by_class(figure, "span", "step-status")[0])
+        if state.state == verification.VERIFIED:
+            assert status.startswith(f"verified {state.clean.date} on {state.clean.host}")
+        else:
+            assert status.startswith("changed since it last ran clean" if state.state == verification.DRIFT
+                                     else "never r")
+    header = by_class(root, "p", "runbook-status")
+    assert [text_of(h) for h in header] == [verification.summarise(states).text]
+
+
+def test_infra_runbooks_are_listed_in_the_docs(out: Path) -> None:
+    index = parse(out, "/infra/")
+    links = {a.get("href") for a in index.iter("a")}
+    assert set(INFRA.values()) <= links
+    home = parse(out, "/")
+    assert "/infra/" in {a.get("href") for a in home.iter("a")}  # the menu
