@@ -115,7 +115,8 @@ def main() -> None:
         found = url_rules.parity(expected, out)
         pages = sum(1 for p in (site / "content").rglob("*.md") if p.name != "_index.md")
         _, _, check = sitegen("check", str(site), "--cache-dir", str(tmp_path / "check-cache"))
-        problems = [line for line in check.stdout.splitlines() + check.stderr.splitlines() if ": " in line]
+        problems = [line for line in check.stdout.splitlines() + check.stderr.splitlines()
+                    if re.match(r"^(error: )?\S+:\d+: ", line)]
 
         print(f"\nposts (content files):      {pages}")
         for kind, (present, total, missing) in found.items():

@@ -255,7 +255,8 @@ def parse_page(
         found = translate(doc.meta, key, site.conventions)
         doc = dataclasses.replace(doc, meta=found.meta, written_as=found.written_as)
     meta = doc.meta
-    section = is_section(key)
+    # Jekyll's index.md at the top is the home page's own text, like a root `_index.md`.
+    section = is_section(key) or (site.conventions == "jekyll" and key == "index.md")
     stem = page_stem(key)
 
     title = _str_field(doc, source, "title") or ""
@@ -308,7 +309,7 @@ def parse_page(
             except SitegenError as exc:
                 raise fm.field_error(doc, source, "url_pattern", exc.message) from None
         if section:
-            path_url = "/" if key == SECTION_PAGE else coll.url
+            path_url = "/" if "/" not in key else coll.url
         else:
             path_url = explicit or expand(coll.permalink, placeholders)
     except SitegenError as exc:

@@ -265,7 +265,7 @@ def bundle_assets(site: Site, files: Iterable[str]) -> dict[str, str]:
     owners: dict[str, PageRecord] = {}
     for key, rec in site.pages.items():
         name = key.rsplit("/", 1)[-1]
-        if ("/" in key and name in ("index.md", "_index.md")) or key == "_index.md":
+        if ("/" in key and name in ("index.md", "_index.md")) or rec.section:
             owners[key.rsplit("/", 1)[0] if "/" in key else ""] = rec
     found: dict[str, str] = {}
     if not owners:

@@ -28,6 +28,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict, s
         assert main(["init", "--from", "jekyll", str(site)]) == 0
     (site / "content").mkdir()
     shutil.move(site / "_posts", site / "content/posts")  # what init tells the user to do
+    for page in ("index.md", "about.md", "contact.md"):
+        shutil.move(site / page, site / "content" / page)
     Builder(site, root / "out", cache_dir=root / "cache").build()
     return site, root / "out", tomllib.loads((site / "sitegen.toml").read_text()), said.getvalue()
 
@@ -39,6 +41,13 @@ def test_every_url_jekyll_would_make_is_there(built: tuple[Path, Path, dict, str
     assert "custom/2015/Custom-Place/index.html" in expected["pages"]
     for kind, (present, total, missing) in parity(expected, out).items():
         assert present == total, f"{kind}: missing {missing}"
+
+
+def test_pages_keep_their_urls_and_index_is_the_home_page(built: tuple[Path, Path, dict, str]) -> None:
+    _, out, _, _ = built
+    assert (out / "about/index.html").is_file()  # its own permalink
+    assert (out / "contact.html").is_file()  # the `date` style gives pages /:path:output_ext
+    assert "Welcome to the home page." in (out / "index.html").read_text()
 
 
 def test_unpublished_posts_stay_out(built: tuple[Path, Path, dict, str]) -> None:
