@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
 from sitegen.runbook.model import Runbook, format_seconds
-from sitegen.runbook.plan import PlannedStep, Problem, Values
+from sitegen.runbook.plan import PlannedStep, Problem, Values, condition_holds
 from sitegen.runbook.redact import MASK, Redactor
 
 
@@ -137,6 +137,9 @@ def dry_run_text(
         if step.needs:
             details.append("needs=" + ",".join(step.needs))
         out.append(f"  {number}. {step.name} @ {host}" + (f"  [{' '.join(details)}]" if details else ""))
+        if not condition_holds(step, values.vars):
+            out.append(f"     left out: if={step.only_if} does not hold")
+            continue
         if planned.creates:
             out.append(f"     skip if {planned.creates} exists")
         if step.unless:

@@ -82,6 +82,8 @@ def test_deploy_dry_run(run_cli) -> None:
     nginx = (REPO / "infra" / "nginx" / "sitegen.conf").read_bytes()
     assert f"write /etc/nginx/snippets/sitegen.conf ({len(nginx)} bytes) mode 0644" in result.out
     assert "Preflight would report" not in result.out
+    staging = run_cli(str(DEPLOY), "--dry-run", environ=DEPLOY_ENV).out
+    assert "7. nginx @ web" in staging and "     left out: if=NGINX_SNIPPET does not hold" in staging
 
 
 def test_deploy_production_path_on_fake_hosts(run_cli) -> None:
