@@ -294,7 +294,7 @@ def card_html(state: StepState) -> str:
     if state.state == VERIFIED and state.clean is not None:
         text = f"verified {_time(state.clean)} on {_where(state.clean)}"
     elif state.state == DRIFT and state.clean is not None:
-        text = f"changed since it last ran clean ({_time(state.clean)} on {_where(state.clean)})"
+        text = f"changed since it last ran clean, {_time(state.clean)} on {_where(state.clean)}"
     elif state.failed is not None:
         text = "never ran clean"
     else:
