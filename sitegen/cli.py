@@ -178,6 +178,8 @@ def _build(args: argparse.Namespace) -> int:
         secrets=secrets,
     )
     report = builder.build()
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.verbose:
         for url, reason in report.rendered:
             print(f"  rendered {url}  ({reason})")
@@ -187,6 +189,8 @@ def _build(args: argparse.Namespace) -> int:
             print(f"  removed  {rel}")
         if report.processes > 1:
             print(f"  rendered in {report.processes} processes")
+        if report.images_encoded:
+            print(f"  encoded {report.images_encoded} images")
     if not report.rendered and report.nothing:
         print(f"nothing changed ({report.seconds * 1000:.0f} ms)")
     else:

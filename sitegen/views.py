@@ -9,6 +9,7 @@ actually read has changed — the early cutoff that keeps one-post edits cheap.
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from html import unescape
 from typing import Any
@@ -147,12 +148,17 @@ class Resolver:
 
         pictures = rec.pictures
         sizes = self.site.config.images.sizes
+        page_url = self.href(rec)
 
         def replace(match: Any) -> str:
             in_link, src, rest = match.groups()
             pic = pictures.get(unescape(src))
             if pic is None:
                 return f'<img src="{src}"{rest}>'
+            if not src.startswith("/") and ":" not in src.split("/", 1)[0]:
+                # Resolved against the page as the browser would, so the original is also
+                # found from a feed or a list page that shows this body.
+                src = posixpath.normpath(posixpath.join(page_url, src))
             return picture_html(pic, src, rest, sizes, linked=bool(in_link))
 
         return IMG_TAG_RE.sub(replace, html)

@@ -19,8 +19,9 @@ from typing import Any
 
 from sitegen import __version__
 from sitegen.build.commit import commit
+from sitegen.build.images import ImageStep, image_stats
 from sitegen.build.pages import PageLoader
-from sitegen.build.plan import plan_static, same_structure
+from sitegen.build.plan import MISSING, plan_static, same_structure
 from sitegen.build.render import RenderStep
 from sitegen.build.scan import Scan, rescan_hinted, scan_inputs, tampered_outputs
 from sitegen.build.store import BodyStore, cache_dir_for, default_cache_root, load_manifest, save_manifest
@@ -48,6 +49,10 @@ class Report:
     full: bool = False
     processes: int = 1
     """Processes that rendered (more than one when a large build forked workers)."""
+    warnings: list[str] = field(default_factory=list)
+    """Problems that did not stop the build (an unreadable image, an unreachable image host)."""
+    images_encoded: int = 0
+    """Images encoded (not found in the image cache)."""
 
     @property
     def changed_files(self) -> list[str]:
@@ -86,6 +91,10 @@ class Builder(PageLoader, RenderStep, VerificationStep):
         self.cache_dir = Path(cache_dir) if cache_dir else cache_dir_for(
             default_cache_root(env), self.site_dir, self.out_dir, drafts
         )
+        # Encoded images are shared by every site and by serve's preview (same photo, same
+        # settings, one encode), unless the caller keeps this build's cache somewhere of its own.
+        self.image_cache_dir = self.cache_dir / "images" if cache_dir else default_cache_root(env) / "images"
+        self._images: ImageStep | None = None
         self.state: dict[str, Any] | None = None
         self.clean = clean
         """Render everything once, ignoring what the cache says (outputs it no longer makes are still removed)."""
@@ -151,12 +160,14 @@ class Builder(PageLoader, RenderStep, VerificationStep):
         includes_now = self._include_stats(state.get("records", {}))
         verified_then = state.get("verified", {})
         verified_now = self._verified_stats(config, state.get("records", {}))
+        images_now = image_stats(config.root, state.get("records", {}))
         # With hints from a watcher, the output dir is ours alone: skip stat()ing every output.
         self._tampered = set() if hinted is not None else tampered_outputs(self.out_dir, state.get("outputs", {}))
         secrets_then = state.get("secrets", "")
         secrets_same = self._secret_values(state.get("records", {}))[1] == secrets_then
         if (not full and scan == old_scan and includes_now == state.get("includes")
-                and verified_now == verified_then and secrets_same and not self._tampered):
+                and verified_now == verified_then and secrets_same and images_now == state.get("images", {})
+                and not self._tampered):
             report.seconds = time.perf_counter() - started
             return report
 
@@ -167,6 +178,12 @@ class Builder(PageLoader, RenderStep, VerificationStep):
         changed_pages = self._refresh_pages(config, scan["content"], old_scan.get("content", {}), records,
                                             includes_now, state.get("includes", {}), full, report)
         verified = self._apply_verification(config, records, changed_pages, verified_then, full)
+        images = self._image_step(config)
+        # Images of the pages just parsed, and of those showing an image file that changed.
+        parsed = set(report.parsed)
+        stale = {f for f, st in images_now.items() if state.get("images", {}).get(f, MISSING) != st}
+        redo = parsed | {k for k, r in records.items() if stale and not stale.isdisjoint(r.image_files)}
+        changed_pages |= images.attach(records, redo, report.warnings, fresh=parsed)
 
         # A long-lived builder (serve) keeps its site model when an edit moves nothing:
         # rebuilding it costs more than the edit at 10,000 posts.
@@ -202,8 +219,12 @@ class Builder(PageLoader, RenderStep, VerificationStep):
         try:
             new_outputs = self._render(site, templates, state.get("outputs", {}), changed, full, staging, report,
                                        use_index=reuse)
+            variants, lost = images.publish(site.pages.values())
+            if lost:  # variants deleted from the image cache: encode them again
+                images.attach(records, lost, report.warnings)
             static_plan = plan_static(config, scan, (self.state or {}).get("static", {}), self.out_dir, full,
-                                      set(new_outputs), report, bundle_assets(site, scan.get("content_files", {})))
+                                      set(new_outputs), report, bundle_assets(site, scan.get("content_files", {})),
+                                      images=variants)
             self._bodies.flush()
             secrets = self._guard_secrets(records, new_outputs, secrets_then, staging, report)
             commit(self.out_dir, staging, self._memory, new_outputs, state.get("outputs", {}), static_plan, report)
@@ -219,6 +240,7 @@ class Builder(PageLoader, RenderStep, VerificationStep):
             "includes": self._include_stats(records),
             "verified": verified,
             "secrets": secrets,
+            "images": image_stats(config.root, records),
             "records": records,
             "neighbours": site.neighbours,
             "queries": self._queries,
@@ -227,6 +249,7 @@ class Builder(PageLoader, RenderStep, VerificationStep):
             "closures": templates.closures,
         }
         report.processes = self._processes
+        report.images_encoded = images.encoded
         self._dirty = True
         if full:
             self._prune = True
@@ -292,6 +315,12 @@ class Builder(PageLoader, RenderStep, VerificationStep):
             self._prune = False
         self._dirty = False
 
+
+    def _image_step(self, config: SiteConfig) -> ImageStep:
+        if self._images is None or self._images.config != config:
+            self._images = ImageStep(config, self.image_cache_dir, self.jobs)
+        self._images.encoded = 0
+        return self._images
 
     # -- templates --------------------------------------------------------------------------
 

@@ -28,9 +28,16 @@ def commit(
     static_plan: dict[str, Any],
     report: Report,
 ) -> None:
+    linked = static_plan.get("linked", ())
     for src, rel in static_plan["copies"]:
         target = staging / rel
         target.parent.mkdir(parents=True, exist_ok=True)
+        if rel in linked:
+            try:
+                os.link(src, target)
+                continue
+            except OSError:  # another file system, or links not allowed: copy
+                pass
         shutil.copyfile(src, target)
     if not out_dir.exists() and staging.exists() and not memory:
         out_dir.parent.mkdir(parents=True, exist_ok=True)

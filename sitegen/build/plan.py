@@ -153,9 +153,10 @@ def plan_static(
     generated: set[str],
     report: Report,
     assets: Mapping[str, str] | None = None,
+    images: Mapping[str, tuple[Path, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Static files (theme's, then the site's, then the files of page bundles) to copy, the full list
-    after this build, and those to remove."""
+    """Static files (theme's, then the site's, then the files of page bundles, then image variants
+    from the image cache) to copy, the full list after this build, and those to remove."""
     from sitegen.theme import theme_dir
 
     sources = {rel: (theme_dir(config) / "static" / rel, st) for rel, st in scan["theme_static"].items()}
@@ -166,6 +167,8 @@ def plan_static(
             raise ContentError(f"would be published at /{rel}, where static/ already has a file",
                                f"content/{src}")
         sources[rel] = (config.content_dir / src, files[src])
+    if images:
+        sources.update(images)
     copies: list[tuple[Path, str]] = []
     final: dict[str, tuple] = {}
     for rel, (src, st) in sources.items():
@@ -178,4 +181,5 @@ def plan_static(
             report.copied.append(rel)
         final[rel] = (str(src), st, prev[2] if prev else None)
     removed = [rel for rel in old_final if rel not in final and rel not in generated]
-    return {"copies": copies, "final": final, "removed": removed}
+    # Image variants are hard-linked from the cache (never edited in place there), not copied.
+    return {"copies": copies, "final": final, "removed": removed, "linked": set(images or ())}

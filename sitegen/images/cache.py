@@ -17,7 +17,8 @@ from sitegen.images.probe import ImageError
 
 
 def content_key(data: bytes, settings_key: str) -> str:
-    digest = hashlib.blake2b(data, digest_size=16)
+    """20 hex digits of the image's bytes and the settings: short enough for URLs, no collisions in practice."""
+    digest = hashlib.blake2b(data, digest_size=10)
     digest.update(settings_key.encode())
     return digest.hexdigest()
 

@@ -304,6 +304,8 @@ class Preview:
         ms = (timing.built - timing.started) * 1000
         what = ", ".join(_rel(p, self.site_dir) for p in timing.paths[:3]) + (" …" if len(timing.paths) > 3 else "")
         prefix = "fixed; " if recovered else ""
+        for warning in report.warnings:
+            print(f"warning: {warning}", file=self.log, flush=True)
         if report.nothing:
             if self.verbose or recovered:
                 print(f"  {prefix}no output changed ({what}) in {ms:.0f} ms", file=self.log, flush=True)
