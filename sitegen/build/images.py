@@ -23,8 +23,8 @@ from sitegen.content import PageRecord
 IMG_DIR = "_img"
 """Output folder of the variants; their names carry a content hash, so they can be cached forever."""
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif", ".tif", ".tiff", ".bmp"})
-"""What Pillow reads; SVG and the rest stay as written."""
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif", ".tif", ".tiff", ".bmp", ".svg"})
+"""What Pillow reads, and SVG (its size only); anything else stays as written."""
 
 _STEM_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _REMOTE = "remote:"

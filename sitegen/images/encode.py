@@ -7,7 +7,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from sitegen.images.probe import ImageError, open_image, probe_image
+from sitegen.images.probe import ImageError, open_image, probe_image, probe_svg
 
 ENCODER_VERSION = "1"
 """Changes whenever the same image and settings may encode differently; part of every cache key."""
@@ -106,6 +106,12 @@ def encode(data: bytes, settings: EncodeSettings, key: str) -> tuple[Processed, 
     """Encode every variant of one image; ImageError for anything Pillow cannot read."""
     from PIL import Image
 
+    if data.lstrip()[:1] == b"<":
+        # SVG scales without variants; its size still reserves the space on the page.
+        size = probe_svg(data)
+        if size is None:
+            raise ImageError("an SVG drawing without width/height or viewBox")
+        return Processed(key, *size), []
     im = open_image(data, settings.max_pixels)
     try:
         info = probe_image(im)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -75,3 +76,34 @@ def probe_image(im: Any) -> Probe:
 def probe(data: bytes, max_pixels: int) -> Probe:
     """The displayed size and format of an image, reading only its header."""
     return probe_image(open_image(data, max_pixels))
+
+
+_SVG_TAG = re.compile(rb"<svg\b[^>]*>", re.S)
+_SVG_LENGTH = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(px)?\s*$")
+
+
+def _svg_attr(tag: str, name: str) -> str | None:
+    match = re.search(rf"""\s{name}\s*=\s*(?:"([^"]*)"|'([^']*)')""", tag)
+    return (match.group(1) if match.group(1) is not None else match.group(2)) if match else None
+
+
+def probe_svg(data: bytes) -> tuple[int, int] | None:
+    """Width and height of an SVG drawing from its root element (width/height in px, else the
+    viewBox), or None when it has neither (a drawing that scales to its box has no size)."""
+    match = _SVG_TAG.search(data[:65536])
+    if match is None:
+        return None
+    tag = match.group(0).decode("utf-8", "replace")
+    width, height = _svg_attr(tag, "width"), _svg_attr(tag, "height")
+    sized = [_SVG_LENGTH.match(v) if v else None for v in (width, height)]
+    if sized[0] and sized[1]:
+        w, h = (float(m.group(1)) for m in sized)  # type: ignore[union-attr]
+    else:
+        box = (_svg_attr(tag, "viewBox") or "").replace(",", " ").split()
+        try:
+            w, h = float(box[2]), float(box[3])
+        except (IndexError, ValueError):
+            return None
+    if w <= 0 or h <= 0:
+        return None
+    return max(1, round(w)), max(1, round(h))

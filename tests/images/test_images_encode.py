@@ -108,3 +108,21 @@ def test_the_bomb_is_refused_before_decoding(tmp_path: Path) -> None:
     assert struct.unpack(">II", data[16:24]) == (20_000, 20_000)
     with pytest.raises(ImageError, match=r"20000×20000 is 400,000,000 pixels|decompression bomb"):
         probe(data, 89_478_485)
+
+
+@pytest.mark.parametrize(
+    ("svg", "size"),
+    [
+        (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 760 120" width="760" height="120">', (760, 120)),
+        (b"<?xml version='1.0'?>\n<svg width='50px' height='20.4px'>", (50, 20)),
+        (b'<svg viewBox="0,0,300,150" width="100%">', (300, 150)),
+    ],
+)
+def test_svg_gets_its_size_and_no_variants(svg: bytes, size: tuple[int, int]) -> None:
+    processed, files = encode(svg + b"<rect/></svg>", SETTINGS, "k")
+    assert (processed.width, processed.height, files) == (*size, [])
+
+
+def test_svg_without_a_size_is_left_alone() -> None:
+    with pytest.raises(ImageError, match="without width/height"):
+        encode(b'<svg width="100%"><rect/></svg>', SETTINGS, "k")
