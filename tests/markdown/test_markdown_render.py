@@ -7,6 +7,7 @@ from md_html_checks import duplicate_ids, ids_of
 
 from sitegen.errors import ConfigError, ContentError, SitegenError
 from sitegen.markdown import (
+    IMG_TAG_RE,
     RENDERER_VERSION,
     Heading,
     Rendered,
@@ -140,9 +141,13 @@ def test_engine_substitution_is_a_plain_replace(renderer: Renderer) -> None:
     assert '<a href="/a/?p=1&amp;q=2">x</a>' in html
 
 
-def test_images_are_lazy(renderer: Renderer) -> None:
-    html = render(renderer, '![alt text](p.png "Title")').html
-    assert '<img src="p.png" alt="alt text" title="Title" loading="lazy" decoding="async">' in html
+def test_images_are_lazy_with_a_placeholder_src_the_build_resolves(renderer: Renderer) -> None:
+    out = render(renderer, '![alt text](p.png "Title") [![in a link](q%20r.png)](https://x.example/)')
+    assert '<img src="sitegen-img:p.png" alt="alt text" title="Title" loading="lazy" decoding="async">' in out.html
+    assert '<a href="https://x.example/"><img src="sitegen-img-in-link:q%20r.png" alt="in a link"' in out.html
+    assert out.images == ("p.png", "q%20r.png")
+    assert [m.groups()[:2] for m in IMG_TAG_RE.finditer(out.html)] == [(None, "p.png"), ("-in-link", "q%20r.png")]
+    assert "p.png" in out.links  # the link checker still sees the image as written
 
 
 def test_external_links_are_left_alone(renderer: Renderer) -> None:
