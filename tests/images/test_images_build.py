@@ -210,3 +210,15 @@ def test_an_unreachable_image_host_warns_once_and_keeps_the_urls(tmp_path: Path)
     assert len(host_warnings) == 1 and "5 images" in host_warnings[0] and "remote URL kept" in host_warnings[0]
     html = site.html(_url(site, "gone"))
     assert f'<img src="http://127.0.0.1:{port}/0.jpg" alt="0"' in html and "<picture>" not in html
+
+
+def test_a_page_bundle_photo_links_to_the_original_published_beside_the_page(tmp_path: Path) -> None:
+    site = Site(tmp_path)
+    write_jpeg(site.root / "content/blog/walk/view.jpg", 500, 400, seed=4)
+    site.write("content/blog/walk/index.md", _post("Walk", "![The view](view.jpg)"))
+    report = site.build()
+    assert report.images_encoded == 1 and not report.warnings
+    html = site.html("/blog/walk/")
+    assert '<a class="image-link" href="/blog/walk/view.jpg"><picture>' in html
+    assert (site.out / "blog/walk/view.jpg").read_bytes() == (site.root / "content/blog/walk/view.jpg").read_bytes()
+    assert 'width="500" height="400"' in html
