@@ -222,3 +222,22 @@ def test_a_page_bundle_photo_links_to_the_original_published_beside_the_page(tmp
     assert '<a class="image-link" href="/blog/walk/view.jpg"><picture>' in html
     assert (site.out / "blog/walk/view.jpg").read_bytes() == (site.root / "content/blog/walk/view.jpg").read_bytes()
     assert 'width="500" height="400"' in html
+
+
+def test_a_no_change_build_with_images_imports_no_pillow(site: Site) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from sitegen.build.builder import Builder\n"
+        "r = Builder(Path(sys.argv[1]), Path(sys.argv[2]), cache_dir=Path(sys.argv[3])).build()\n"
+        "print(r.images_encoded, len(r.rendered), 'PIL' in sys.modules)\n"
+    )
+    args = [sys.executable, "-c", code, str(site.root), str(site.out), str(site.cache)]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    first = subprocess.run(args, capture_output=True, text=True, check=True, env=env).stdout.split()
+    assert first[0] == "2" and first[1] != "0" and first[2] == "True"
+    again = subprocess.run(args, capture_output=True, text=True, check=True, env=env).stdout.split()
+    assert again == ["0", "0", "False"]

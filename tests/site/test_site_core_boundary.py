@@ -38,7 +38,7 @@ def test_no_change_build_imports_no_renderer(tmp_path: Path) -> None:
         "from pathlib import Path\n"
         "from sitegen.engine import Builder\n"
         "report = Builder(Path(sys.argv[1]), Path(sys.argv[2]), cache_dir=Path(sys.argv[3])).build()\n"
-        "heavy = [m for m in ('markdown_it', 'jinja2', 'yaml', 'pygments') if m in sys.modules]\n"
+        "heavy = [m for m in ('markdown_it', 'jinja2', 'yaml', 'pygments', 'PIL') if m in sys.modules]\n"
         "print(len(report.rendered), ','.join(heavy))\n"
     )
     first = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
