@@ -4,10 +4,8 @@ while the same page with images off does shift — so the check can fail."""
 from __future__ import annotations
 
 import functools
-import os
 import threading
 import time
-from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -17,8 +15,6 @@ from image_helpers import write_jpeg
 
 from sitegen.build.builder import Builder
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu"]
 CONFIG = """\
 title = "Photos"
 base_url = "https://example.org"
@@ -35,21 +31,6 @@ SHIFTS = """() => new Promise(resolve => {
   }).observe({type: "layout-shift", buffered: true});
   setTimeout(() => resolve(seen), 400);
 })"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        message = f"chromium not found at {CHROMIUM} (apt-get install -y chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class _SlowImages(SimpleHTTPRequestHandler):

@@ -1,4 +1,5 @@
-"""Fixtures for the preview tests: a tiny site in tmp, a running Preview, and headless Chromium.
+"""Fixtures for the preview tests: a tiny site in tmp, a running Preview, and a browser context
+(the session's Chromium comes from tests/conftest.py).
 
 The browser tests need Debian's chromium (`.ci/run` installs it). Without it they skip on a
 developer's machine and fail when CI is set, so a missing browser can never pass as green.
@@ -7,13 +8,12 @@ developer's machine and fail when CI is set, so a missing browser can never pass
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from serve_support import CHROMIUM, CHROMIUM_ARGS, Running, make_site
+from serve_support import Running, make_site
 
 from sitegen.serve import Preview
 
@@ -30,25 +30,6 @@ def running(site: Path, tmp_path: Path) -> Iterator[Running]:
                       environ={"HOME": str(tmp_path)})
     with Running(preview) as run:
         yield run
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        message = f"chromium not found at {CHROMIUM} (apt-get install -y chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("playwright is not installed (pip install -e '.[test]')")
-        pytest.skip("playwright is not installed")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
