@@ -9,8 +9,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from conftest import ImageHost
-from image_helpers import bomb_png, jpeg_bytes, photo, truncated_jpeg, write_jpeg
+from image_helpers import ImageHost, bomb_png, jpeg_bytes, photo, truncated_jpeg, write_jpeg
 from PIL import Image
 
 from sitegen.build.builder import Builder, Report

@@ -5,8 +5,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from conftest import ImageHost
-from image_helpers import jpeg_bytes, photo
+from image_helpers import ImageHost, jpeg_bytes, photo
 
 from sitegen.images.remote import RemoteImages
 
