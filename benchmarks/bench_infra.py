@@ -98,6 +98,7 @@ def bench_deploy(repeats: int, tmp: Path, env: dict[str, str]) -> None:
             subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", "--password", "*", DEPLOY_USER],
                            check=True)
     user = DEPLOY_USER if as_deploy_user else None
+    (tmp / "sshd").mkdir()
     with LoopbackSSHD(tmp / "sshd", user=user) as sshd:
         home = Path(pwd.getpwnam(sshd.user).pw_dir)
         root = Path(tempfile.mkdtemp(prefix="bench-www-", dir=home))

@@ -116,7 +116,10 @@ class LoopbackSSHD:
         ssh_dir = Path(entry.pw_dir) / ".ssh"
         ssh_dir.mkdir(mode=0o700, exist_ok=True)
         keys = ssh_dir / "authorized_keys"
-        keys.write_text((self.dir / "client_key.pub").read_text())
+        # Appended, not replaced: another server (a parallel test session) may be using that
+        # user's earlier key right now.
+        with keys.open("a") as out:
+            out.write((self.dir / "client_key.pub").read_text())
         for path in (ssh_dir, keys):
             os.chown(path, entry.pw_uid, entry.pw_gid)
 
