@@ -15,11 +15,11 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
-from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 
 from sitegen.errors import ContentError, SitegenError
 from sitegen.fence import parse_fence_info
 from sitegen.markdown import footnotes
+from sitegen.markdown.autolink import autolink_plugin
 from sitegen.markdown.document import IMG_IN_LINK_PREFIX, IMG_PREFIX, MD_LINK_PREFIX, Heading, Rendered
 from sitegen.markdown.highlight import HighlightCache, Highlighter
 from sitegen.markdown.mathml import math_to_html, render_math_inline_double
@@ -101,7 +101,7 @@ class Renderer:
         md.options["tasklists_editable"] = False
         # GFM's autolink extension rather than linkify-it: linkify's fuzzy matching turns
         # "README.md" and "main.py" into links to the .md and .py top-level domains.
-        md.use(gfm_autolink_plugin)
+        md.use(autolink_plugin)
         md.use(footnote_plugin, inline=False)
         # Pandoc's rule for inline math: no space inside the dollars and no digit after the
         # closing one, so "$5 and $10" and "$5-$10" stay prose.
