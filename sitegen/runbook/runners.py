@@ -7,6 +7,7 @@ the job's whole process group when either fires. The SSH runner lives in `ssh.py
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import platform
 import selectors
@@ -23,6 +24,7 @@ from typing import IO, Protocol
 
 from sitegen.runbook.jobs import Job
 from sitegen.runbook.model import normalise_arch
+from sitegen.runbook.reaper import REAPER
 
 LineSink = Callable[[str], None]
 """Receives each line of a job's output, without its newline."""
@@ -32,8 +34,6 @@ GRACE = 5.0
 
 _MAX_LINE = 65536
 
-REAPER = Path(__file__).with_name("reaper.py")
-"""Runs each local job under it (Linux): see reaper.py."""
 
 _STOP_SIGNALS = ("SIGINT", "SIGHUP", "SIGTERM")
 
@@ -304,10 +304,14 @@ class LocalRunner:
                 return Result(1, "failed", f"working directory {cwd} does not exist")
             argv = [*job.interpreter, str(script)]
             pass_fds: tuple[int, ...] = ()
-            if sys.platform.startswith("linux"):
+            reaper = _reaper_tools()
+            if reaper is not None:
                 # The reaper leads the job's group and takes it down if sitegen dies.
-                argv = [sys.executable, "-I", "-S", str(REAPER), str(os.getpid()), str(GRACE), "--", *argv]
-                pass_fds = self.hold_fds
+                setpriv, bash = reaper
+                fd = str(self.hold_fds[0]) if self.hold_fds else ""
+                argv = [setpriv, "--pdeathsig", "TERM", "--", bash, "-c", REAPER, "sitegen-reaper",
+                        str(os.getpid()), str(GRACE), fd, *argv]
+                pass_fds = self.hold_fds[:1]
             try:
                 proc = subprocess.Popen(
                     argv,
@@ -342,6 +346,16 @@ class LocalRunner:
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
+
+
+@functools.cache
+def _reaper_tools() -> tuple[str, str] | None:
+    """setpriv (util-linux) and bash, for the reaper (see reaper.py); None where either is
+    missing or there is no parent-death signal (not Linux): jobs then run without it."""
+    if not sys.platform.startswith("linux"):
+        return None
+    setpriv, bash = shutil.which("setpriv"), shutil.which("bash")
+    return (setpriv, bash) if setpriv and bash else None
 
 
 def _write_private(path: Path, content: bytes) -> None:
