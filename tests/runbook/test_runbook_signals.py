@@ -5,6 +5,7 @@ processes are gone."""
 
 from __future__ import annotations
 
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -73,6 +74,7 @@ while :; do sleep 0.1 || true; done  # set -e: a TERMed sleep must not end the l
 
 def test_sigkill_of_sitegen_takes_the_local_step_down_and_holds_the_lock_until_then(write_runbook,
                                                                                     tmp_path) -> None:
+    assert shutil.which("setpriv"), "the reaper needs setpriv (util-linux; .ci/run installs it)"
     path = write_runbook(STUBBORN)
     env = {**base_environ(tmp_path), "MARK": str(tmp_path)}
     state = tmp_path / "state"
