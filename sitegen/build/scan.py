@@ -50,14 +50,18 @@ def walk(root: Path, keep_dots: bool = False) -> dict[str, Stat]:
     return found
 
 
+PAGE_SUFFIXES = (".md", ".markdown")
+"""Markdown files are pages; `.markdown` is what Jekyll's own starter site writes."""
+
+
 def is_content(rel: str) -> bool:
-    """A page: a .md file outside the top-level `_` folders (`_index.md` is the root section's page)."""
-    return rel.endswith(".md") and (rel == "_index.md" or not rel.startswith("_"))
+    """A page: a Markdown file outside the top-level `_` folders (`_index.md` is the root section's page)."""
+    return rel.endswith(PAGE_SUFFIXES) and (rel == "_index.md" or not rel.startswith("_"))
 
 
 def is_content_file(rel: str) -> bool:
     """Any other file under content/: published beside its page when it sits in a bundle."""
-    return not rel.endswith(".md") and not rel.startswith("_")
+    return not rel.endswith(PAGE_SUFFIXES) and not rel.startswith("_")
 
 
 def file_stat(path: Path) -> Stat | None:

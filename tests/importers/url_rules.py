@@ -139,7 +139,7 @@ def jekyll(site: Path, permalink: str = "date", posts: str = "_posts") -> dict[s
     styles = {"date": "/:categories/:year/:month/:day/:title:output_ext",
               "pretty": "/:categories/:year/:month/:day/:title/", "none": "/:categories/:title:output_ext"}
     found: dict[str, set[str]] = {"pages": set(), "aliases": set(), "assets": set()}
-    for page in sorted((site / posts).rglob("*.md")):
+    for page in sorted([*(site / posts).rglob("*.md"), *(site / posts).rglob("*.markdown")]):
         meta = front_matter(page)
         if meta.get("published") is False:
             continue
