@@ -112,6 +112,10 @@ class SiteConfig:
     """Characters kept of the first paragraph when `description` is absent."""
     highlight_light: str = "default"
     highlight_dark: str = "monokai"
+    heading_ids: str = "sitegen"
+    """How headings get their ids: sitegen, github, hugo or zola ([markdown])."""
+    summary_separator: str = "<!-- more -->"
+    """A line that ends a post's summary where the author puts it ([markdown])."""
     check_external_pages: tuple[str, ...] = ()
     """Internal URL prefixes served by something other than this site (the link checker trusts them)."""
     images: ImagesConfig = field(default_factory=ImagesConfig)
@@ -156,7 +160,7 @@ TABLE_KEYS = {
     "taxonomies.*": frozenset({"title", "permalink", "url", "feed", "paginate"}),
     "home": frozenset({"collections", "paginate"}),
     "feeds": frozenset({"filename", "limit"}),
-    "markdown": frozenset({"highlight_light", "highlight_dark"}),
+    "markdown": frozenset({"highlight_light", "highlight_dark", "heading_ids", "summary_separator"}),
     "check": frozenset({"external_pages"}),
     "images": frozenset(
         {"enabled", "widths", "formats", "quality", "avif_quality", "sizes", "fetch_remote", "max_pixels"}
@@ -165,6 +169,8 @@ TABLE_KEYS = {
     "content": frozenset({"conventions", "slugs"}),
 }
 CONVENTIONS = ("sitegen", "zola", "hugo", "jekyll")
+# The same names as sitegen.markdown.headings.HEADING_ID_SCHEMES (config must not import the renderer).
+HEADING_ID_SCHEMES = ("sitegen", "github", "hugo", "zola")
 SLUG_MODES = ("slugify", "safe", "lower")
 _PLACEHOLDERS = {
     "slug": "x", "stem": "x", "collection": "x", "year": "2000", "month": "01", "day": "01",
@@ -425,6 +431,14 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
     if slugs not in SLUG_MODES:
         raise ConfigError(f"content.slugs must be one of {', '.join(SLUG_MODES)}, not {slugs!r}",
                           path, _key_line(path, "slugs"))
+    heading_ids = _get(markdown, "heading_ids", str, "sitegen", path, "markdown.")
+    if heading_ids not in HEADING_ID_SCHEMES:
+        raise ConfigError(f"markdown.heading_ids must be one of {', '.join(HEADING_ID_SCHEMES)}, not {heading_ids!r}",
+                          path, _key_line(path, "heading_ids"))
+    summary_separator = _get(markdown, "summary_separator", str, "<!-- more -->", path, "markdown.").strip()
+    if not summary_separator or "\n" in summary_separator:
+        raise ConfigError("markdown.summary_separator must be one line of text, like \"<!-- more -->\"",
+                          path, _key_line(path, "summary_separator"))
     feed_filename = _get(feeds, "filename", str, "atom.xml", path, "feeds.")
     if "/" in feed_filename or feed_filename in ("", ".", ".."):
         raise ConfigError(f"feeds.filename must be a plain file name, not {feed_filename!r}", path)
@@ -447,6 +461,8 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
         summary_length=_get(data, "summary_length", int, 200, path, ""),
         highlight_light=_get(markdown, "highlight_light", str, "default", path, "markdown."),
         highlight_dark=_get(markdown, "highlight_dark", str, "monokai", path, "markdown."),
+        heading_ids=heading_ids,
+        summary_separator=summary_separator,
         check_external_pages=tuple(external),
         images=_images(images, path),
         verified_dir=verified_dir,

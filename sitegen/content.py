@@ -381,7 +381,9 @@ def apply_rendered(record: PageRecord, rendered: Rendered, body_key: str, summar
     record.step_hashes = tuple(rendered.step_hashes)
     record.word_count = len(rendered.summary.split()) if not rendered.html else _count_words(rendered.html)
     if not record.description:
-        record.description = cut_summary(rendered.summary, summary_length)
+        # A summary the author ended with `<!-- more -->` is kept whole.
+        summary = rendered.summary
+        record.description = summary if rendered.summary_marked else cut_summary(summary, summary_length)
         record.description_html = html.escape(record.description, quote=False)
 
 

@@ -105,6 +105,7 @@ class Builder(PageLoader, RenderStep, VerificationStep):
         self.site: Site | None = None
         self.config: SiteConfig | None = None
         self._renderer: Any = None
+        self._renderer_options: dict[str, str] = {}
         self._templates: Any = None
         self._templates_key: Any = None
         self._bodies = BodyStore(self.cache_dir)

@@ -35,6 +35,7 @@ class PageLoader:
     _project_root: Path | None
     _processes: int
     _renderer: Any
+    _renderer_options: dict[str, str]
 
     @property
     def project_root(self) -> Path:
@@ -100,7 +101,7 @@ class PageLoader:
         self, config: SiteConfig, todo: list[tuple[str, bytes]]
     ) -> list[tuple[str, PageRecord, str | None]]:
         """Parse and render pages; many at once are spread over the CPU cores."""
-        self._get_renderer()  # import and set up before forking, so workers inherit it
+        self._get_renderer(config)  # import and set up before forking, so workers inherit it
         workers = self.jobs
         # fork() is only safe without other threads (serve has some), and pays off past a few dozen pages.
         if len(todo) < PARALLEL_THRESHOLD or workers < 2 or threading.active_count() > 1:
@@ -133,7 +134,7 @@ class PageLoader:
 
     def _load_page(self, config: SiteConfig, key: str, data: bytes) -> tuple[str, PageRecord, str]:
         doc, record = parse_page(data, key, self._collection_for(config, key), config)
-        renderer = self._get_renderer()
+        renderer = self._get_renderer(config)
         from sitegen.markdown import RENDERER_VERSION
 
         doc_id = f"{record.collection}-{record.slug}"
@@ -142,7 +143,9 @@ class PageLoader:
         rendered = renderer.render(doc.body, doc_id=doc_id, source=f"content/{key}",
                                    line_offset=doc.body_line, read_include=read_include)
         # The body depends on the included files too, so their text is part of its key.
-        digest = hashlib.blake2b(f"{RENDERER_VERSION}\0{doc_id}\0{doc.body}".encode(), digest_size=16)
+        digest = hashlib.blake2b(
+            f"{RENDERER_VERSION}\0{renderer.options_key}\0{doc_id}\0{doc.body}".encode(), digest_size=16
+        )
         for rel, text in includes:
             digest.update(f"\0{rel}\0{text}".encode())
         apply_inline(record, renderer.render_inline)
@@ -166,11 +169,14 @@ class PageLoader:
 
         return read
 
-    def _get_renderer(self) -> Any:
-        if self._renderer is None:
+    def _get_renderer(self, config: SiteConfig) -> Any:
+        options = {"heading_ids": config.heading_ids, "summary_separator": config.summary_separator}
+        # A long-lived builder (serve) makes a new one when sitegen.toml changes its options.
+        if self._renderer is None or self._renderer_options != options:
             from sitegen.markdown import Renderer
 
-            self._renderer = Renderer()
+            self._renderer_options = options
+            self._renderer = Renderer(**options)
             self._renderer.use_highlight_cache(self._bodies.blocks())
         return self._renderer
 

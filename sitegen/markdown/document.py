@@ -31,7 +31,7 @@ def _dist_version(module: str) -> str:
 
 
 RENDERER_VERSION = (
-    f"4+mdit{markdown_it.__version__}+mditpp{mdit_py_plugins.__version__}"
+    f"5+mdit{markdown_it.__version__}+mditpp{mdit_py_plugins.__version__}"
     f"+pygments{pygments.__version__}+l2m{_dist_version('latex2mathml')}"
 )
 """Changes whenever the HTML for the same input may change; use it in cache keys."""
@@ -62,7 +62,8 @@ class Rendered:
     toc: tuple[Heading, ...]
     """Every heading, in document order."""
     summary: str
-    """Plain text of the first top-level paragraph, whitespace collapsed, not shortened."""
+    """Plain text of the first top-level paragraph, whitespace collapsed, not shortened; or of
+    every paragraph before the summary separator (`<!-- more -->`) when there is one."""
     links: tuple[str, ...]
     """Every author-written href / img src in document order (incl. raw HTML), for the link
     checker; links to `.md` files appear in their placeholder form `sitegen-md:…`."""
@@ -76,6 +77,8 @@ class Rendered:
     steps: tuple[str, ...]
     """Names of the runbook-step fences, in order."""
     step_hashes: tuple[str, ...] = ()
+    summary_marked: bool = False
+    """True when the author ended the summary with the separator: it is used as written, not cut."""
     """`sitegen.verification.step_hash` of each step, in the same order as `steps`."""
 
 

@@ -21,6 +21,7 @@ from sitegen.fence import parse_fence_info
 from sitegen.markdown import footnotes
 from sitegen.markdown.autolink import autolink_plugin
 from sitegen.markdown.document import IMG_IN_LINK_PREFIX, IMG_PREFIX, MD_LINK_PREFIX, Heading, Rendered
+from sitegen.markdown.headings import HEADING_ID_SCHEMES, SCHEMES, custom_id
 from sitegen.markdown.highlight import HighlightCache, Highlighter
 from sitegen.markdown.mathml import math_to_html, render_math_inline_double
 from sitegen.markdown.steps import FENCE_META_KEY, FenceBlock, fence_rule
@@ -33,6 +34,7 @@ class _Walk:
 
     toc: list[Heading] = field(default_factory=list)
     summary: str = ""
+    summary_marked: bool = False
     links: list[str] = field(default_factory=list)
     md_links: list[str] = field(default_factory=list)
     images: list[str] = field(default_factory=list)
@@ -46,7 +48,6 @@ _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _HTML_URL_RE = re.compile(
     r"""(?<![\w-])(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE
 )
-_SLUG_DROP_RE = re.compile(r"[^\w\- ]")
 _DOC_ID_UNSAFE_RE = re.compile(r"[^\w./-]+")
 
 
@@ -62,11 +63,14 @@ def _plain_text(children: Sequence[Token]) -> str:
     return " ".join("".join(parts).split())
 
 
-def _slugify(text: str) -> str:
-    # GitHub's rule (lower-case, keep letters/digits/-/_, spaces to hyphens) so anchors
-    # written for GitHub keep working; `\w` is Unicode-aware, so "Überblick" stays readable.
-    slug = _SLUG_DROP_RE.sub("", text.lower()).replace(" ", "-")
-    return slug or "section"
+DEFAULT_SUMMARY_SEPARATOR = "<!-- more -->"
+# Zola's anchor for the place the summary ends; themes link "Continue reading" to it.
+_CONTINUE_READING = '<span id="continue-reading"></span>\n'
+
+
+def _squeeze(text: str) -> str:
+    """Whitespace-insensitive form: `<!--more-->` and `<!-- more -->` are the same marker."""
+    return "".join(text.split()).lower()
 
 
 def _is_relative_md(href: str) -> bool:
@@ -91,7 +95,15 @@ def _render_heading_open(
 class Renderer:
     """Markdown → HTML, reusable: build once, call `render()` for each document."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, heading_ids: str = "sitegen", summary_separator: str = DEFAULT_SUMMARY_SEPARATOR) -> None:
+        """`heading_ids`: one of HEADING_ID_SCHEMES (see sitegen.markdown.headings).
+        `summary_separator`: the raw HTML line or paragraph that ends a post's summary."""
+        if heading_ids not in HEADING_ID_SCHEMES:
+            raise ValueError(f"unknown heading id scheme {heading_ids!r}")
+        self._slugify = SCHEMES[heading_ids]
+        self._separator = _squeeze(summary_separator)
+        self.options_key = f"ids={heading_ids}\0more={summary_separator}"
+        """The options as text, for cache keys: the same document renders differently under others."""
         md = MarkdownIt("commonmark", {"html": True, "typographer": False, "xhtmlOut": False})
         # Only `~~strike~~`: GFM's single-tilde form would strike "~5 to ~10" in prose.
         md.enable(["table", "strikethrough"])
@@ -185,6 +197,7 @@ class Renderer:
             html=body,
             toc=tuple(walk.toc),
             summary=walk.summary,
+            summary_marked=walk.summary_marked,
             links=tuple(walk.links),
             md_links=tuple(walk.md_links),
             images=tuple(walk.images),
@@ -212,7 +225,18 @@ class Renderer:
         for n in range(1, len(env.get("footnotes", {}).get("list", {})) + 1):
             slugs.add(f"fn-{prefix}{n}")
             slugs.add(f"fnref-{prefix}{n}")
+        # Custom ids (`## Title {#id}`) are taken as written; automatic ones must avoid them.
+        custom: dict[int, str] = {}
+        for idx, token in enumerate(tokens):
+            if token.type == "heading_open" and (children := tokens[idx + 1].children):
+                last = children[-1]
+                if last.type == "text" and (found := custom_id(last.content)) is not None:
+                    last.content = found[0].rstrip()
+                    custom[idx] = found[1]
+                    slugs.add(found[1])
         want_summary = True
+        # Top-level paragraphs so far, for a summary ended by the separator.
+        paragraphs: list[int] = []
         for idx, token in enumerate(tokens):
             kind = token.type
             if kind == "inline":
@@ -220,21 +244,29 @@ class Renderer:
                     self._walk_inline(token.children, walk)
             elif kind == "heading_open":
                 heading_text = _plain_text(tokens[idx + 1].children or ())
-                slug = _slugify(heading_text)
-                # Resume counting where this slug left off: a post with hundreds of
-                # identical headings must not cost quadratic time.
-                n = next_suffix.get(slug, 0)
-                unique = f"{slug}-{n}" if n else slug
-                while unique in slugs:
-                    n += 1
-                    unique = f"{slug}-{n}"
-                next_suffix[slug] = n + 1
-                slugs.add(unique)
+                if idx in custom:
+                    unique = custom[idx]
+                else:
+                    # An id may not be empty (GitHub's and Zola's rules can leave nothing).
+                    slug = self._slugify(heading_text) or "section"
+                    # Resume counting where this slug left off: a post with hundreds of
+                    # identical headings must not cost quadratic time.
+                    n = next_suffix.get(slug, 0)
+                    unique = f"{slug}-{n}" if n else slug
+                    while unique in slugs:
+                        n += 1
+                        unique = f"{slug}-{n}"
+                    next_suffix[slug] = n + 1
+                    slugs.add(unique)
                 token.attrSet("id", unique)
                 token.meta["text"] = heading_text
                 walk.toc.append(Heading(level=int(token.tag[1]), id=unique, text=heading_text))
-            elif kind == "paragraph_open":
-                if want_summary and token.level == 0:
+            elif kind == "paragraph_open" and token.level == 0 and not walk.summary_marked:
+                if self._separator_paragraph(tokens, idx):
+                    self._end_summary(tokens, paragraphs, walk)
+                    continue
+                paragraphs.append(idx)
+                if want_summary:
                     # A paragraph holding only an image has no words to summarise; use the
                     # first one that does.
                     walk.summary = _plain_text(tokens[idx + 1].children or ())
@@ -242,10 +274,34 @@ class Renderer:
             elif kind == "fence":
                 token.meta[FENCE_META_KEY] = self._fence(token, walk, source, line_offset, read_include)
             elif kind == "html_block":
-                self._html_links(token.content, walk)
+                if token.level == 0 and not walk.summary_marked and self._is_separator(token.content):
+                    self._end_summary(tokens, paragraphs, walk)
+                    token.content = _CONTINUE_READING
+                else:
+                    self._html_links(token.content, walk)
             elif kind == "math_block":
                 walk.has_math = True
         return walk
+
+    def _is_separator(self, text: str) -> bool:
+        return len(text) < 200 and _squeeze(text) == self._separator
+
+    def _separator_paragraph(self, tokens: list[Token], idx: int) -> bool:
+        """A paragraph that is only the separator (a custom one in words, `<!--more-->` inline)
+        is dropped from the page."""
+        if not self._is_separator(tokens[idx + 1].content):
+            return False
+        for i in (idx, idx + 1, idx + 2):
+            tokens[i].hidden = True
+        tokens[idx + 1].children = []
+        return True
+
+    @staticmethod
+    def _end_summary(tokens: list[Token], paragraphs: list[int], walk: _Walk) -> None:
+        """The summary is every top-level paragraph before the separator, in full."""
+        texts = (_plain_text(tokens[i + 1].children or ()) for i in paragraphs)
+        walk.summary = " ".join(t for t in texts if t)
+        walk.summary_marked = True
 
     def _walk_inline(self, children: list[Token], walk: _Walk) -> None:
         in_link = 0
