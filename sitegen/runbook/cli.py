@@ -15,9 +15,10 @@ import signal
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sitegen.errors import RunbookError, SitegenError
+from sitegen.runbook import fingerprint
 from sitegen.runbook.model import LOCAL, Host, Runbook, Step, normalise_arch
 from sitegen.runbook.plan import (
     PlannedStep,
@@ -37,6 +38,9 @@ from sitegen.runbook.plan import (
 )
 from sitegen.runbook.redact import Redactor
 from sitegen.runbook.runners import Runner
+
+if TYPE_CHECKING:
+    from sitegen.runbook.records import ResumePoint
 
 RunnerFactory = Callable[[Host], Runner]
 """Builds the runner for a host; tests pass one that returns FakeRunners."""
@@ -65,7 +69,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--yes", "-y", dest="run_yes", action="store_true",
                         help="answer yes to steps marked confirm")
     parser.add_argument("--var", dest="run_vars", action="append", default=[], metavar="NAME=VALUE",
-                        help="set a variable (wins over the environment and front matter defaults)")
+                        help="set a variable (wins over $SITEGEN_VAR_NAME and the front matter default)")
     parser.add_argument("--host", dest="run_hosts", action="append", default=[], metavar="NAME=DEST",
                         help="point a declared host at another SSH destination")
     parser.add_argument("--accept-arch", dest="run_accept_arch", action="append", default=[], metavar="NAME",
@@ -322,12 +326,13 @@ def _run(args: argparse.Namespace, runbook: Runbook, selection: Selection, value
             pool.hold_fds = (lock.fileno(),)
             record_file = records_path(state_dir, runbook.path)
             done: dict[str, str] = {}
-            resumed_from = None
+            point = None
             if args.run_resume:
-                hashes = {s.name: s.content_hash for s in runbook.steps}
-                point = resume_point(read_events(record_file), hashes, str(runbook.path))
+                point = resume_point(read_events(record_file), str(runbook.path))
+                # Values and declared hosts are known now; probed architectures after preflight.
+                _refuse_changed_inputs(runbook, point, values, {n: h.arch for n, h in runbook.hosts.items()})
                 selection = Selection.from_json(point.selection)
-                done, resumed_from = point.done, point.run_id
+                done = point.done
             steps = [s for s in select_steps(runbook, selection) if s.name not in done]
             steps = _apply_conditions(steps, values, emit)
             # Rollback steps are checked with the rest, so a failure never finds them broken.
@@ -336,14 +341,17 @@ def _run(args: argparse.Namespace, runbook: Runbook, selection: Selection, value
                                    can_confirm=can_confirm)
             if report.problems:
                 raise _preflight_error(runbook, report.problems)
+            if point is not None:
+                _refuse_changed_inputs(runbook, point, values, report.arches)
             covered = {s.name for s in steps} | set(done) | runbook.rollback_steps
             options = RunOptions(
                 yes=args.run_yes,
                 ask=_terminal_ask if interactive else None,
                 selection=selection.to_json(),
-                resumed_from=resumed_from,
+                resumed_from=point.run_id if point else None,
                 done=done,
                 complete=covered >= {s.name for s in runbook.steps},
+                inputs=fingerprint.inputs(runbook, values, report.arches),
             )
             runners = {p.host: pool(p.host) for p in report.plan if p.host}
             record = with_verification(Recorder(record_file), runbook, environ)
@@ -363,6 +371,20 @@ def _apply_conditions(steps: list[Step], values: Values, emit: Callable[[dict[st
         if step not in kept:
             emit({"event": "message", "text": f"{step.name}: skipped, if={step.only_if} does not hold"})
     return kept
+
+
+def _refuse_changed_inputs(runbook: Runbook, point: ResumePoint, values: Values,
+                           arches: Mapping[str, str | None]) -> None:
+    """--resume continues a run only in the world it stopped in: the same values, the same
+    hosts under the finished steps, the same text of those steps."""
+    found = fingerprint.differences(point.inputs, point.done, runbook, values, arches)
+    if found:
+        raise RunbookError(
+            f"--resume: run {point.run_id} ran with other inputs: {'; '.join(found)}. "
+            "Its finished steps would not match what the rest runs with: start over without --resume "
+            "(or pick the first step to run with --from)",
+            runbook.path,
+        )
 
 
 def _is_main_thread() -> bool:

@@ -59,6 +59,8 @@ class RunOptions:
     """Steps already done by the resumed run (name → hash); recorded so a second resume works."""
     complete: bool = True
     """Whether this run (with what it resumes) covers every step of the runbook."""
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    """What the steps run with (fingerprint.inputs), recorded for the next --resume to compare."""
 
 
 class Executor:
@@ -137,6 +139,7 @@ class Executor:
             "selection": dict(opts.selection),
             "resumed_from": opts.resumed_from,
             "done": dict(opts.done),
+            "inputs": dict(opts.inputs),
         }, record=True)
         status, code, failed = "ok", 0, None
         armed: list[tuple[str, str]] = []

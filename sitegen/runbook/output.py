@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
 from sitegen.runbook.model import Runbook, format_seconds
-from sitegen.runbook.plan import PlannedStep, Problem, Values, condition_holds
+from sitegen.runbook.plan import VAR_PREFIX, PlannedStep, Problem, Values, condition_holds
 from sitegen.runbook.redact import MASK, Redactor
 
 
@@ -118,7 +118,10 @@ def dry_run_text(
         out += ["", "Values:"]
         for name in runbook.vars:
             value = values.vars.get(name)
-            shown = f"{value} ({values.sources[name]})" if value is not None else "(missing)"
+            source = values.sources.get(name, "missing") if value is not None else "missing"
+            if name in values.ignored:
+                source += f"; ${name} in the environment is not used: set {VAR_PREFIX}{name}"
+            shown = f"{value} ({source})" if value is not None else f"({source})"
             out.append(f"  {name}={shown}")
         for name in runbook.secrets:
             source = values.sources.get(name)

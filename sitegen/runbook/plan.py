@@ -259,9 +259,13 @@ class Values:
     secrets: dict[str, str] = field(default_factory=dict)
     """Resolved secrets (never printed)."""
     sources: dict[str, str] = field(default_factory=dict)
-    """Name → "--var", "environment", "front matter", "secrets file", "prompt"."""
+    """Name → "--var", "environment: SITEGEN_VAR_NAME", "default", "secrets file",
+    "environment" (secrets), "prompt"."""
     missing: tuple[str, ...] = ()
     """Names with no value from any source."""
+    ignored: tuple[str, ...] = ()
+    """Variables left to their default (or missing) while their plain $NAME is set in the
+    environment to something else, which is not used; --dry-run says so."""
 
     def env(self) -> dict[str, str]:
         return {**self.vars, **self.secrets}
@@ -274,7 +278,8 @@ def value_problems(runbook: Runbook, values: Values) -> list[Problem]:
         if name in runbook.secrets:
             problems.append(Problem(f"secret {name} has no value: export it or use --secrets-file"))
         else:
-            problems.append(Problem(f"variable {name} has no value: pass --var {name}=... or export it"))
+            problems.append(Problem(
+                f"variable {name} has no value: pass --var {name}=... or set {VAR_PREFIX}{name}"))
     for name, value in values.secrets.items():
         if len(value) < MIN_SECRET_LENGTH:
             problems.append(Problem(
@@ -298,6 +303,10 @@ def parse_assignments(items: Iterable[str], option: str) -> dict[str, str]:
     return out
 
 
+VAR_PREFIX = "SITEGEN_VAR_"
+"""A variable comes from the environment only under this prefix: `SITEGEN_VAR_ROOT` sets ROOT."""
+
+
 def resolve_values(
     runbook: Runbook,
     cli_vars: Mapping[str, str],
@@ -305,9 +314,14 @@ def resolve_values(
     secrets_file: Mapping[str, str] | None = None,
     prompt: Prompt | None = None,
 ) -> Values:
-    """Variables: --var, then the environment, then front matter defaults; secrets: the
-    secrets file, then the environment. Anything still missing is asked through `prompt`
-    (given only on a terminal) or reported in `missing`."""
+    """Variables: --var, then $SITEGEN_VAR_NAME, then the front matter default; secrets: the
+    secrets file, then $NAME. Anything still missing is asked through `prompt` (given only on
+    a terminal) or reported in `missing`.
+
+    A variable never comes from a plain $NAME: a shell's ROOT or HOST is there by accident and
+    would silently override what the runbook says. Secrets have no default, so their $NAME
+    is always meant for them.
+    """
     for name in cli_vars:
         if name in runbook.secrets:
             raise RunbookError(
@@ -323,8 +337,9 @@ def resolve_values(
     sources: dict[str, str] = {}
     missing: list[str] = []
     for name, default in runbook.vars.items():
-        for source, value in (("--var", cli_vars.get(name)), ("environment", environ.get(name)),
-                              ("front matter", default)):
+        prefixed = VAR_PREFIX + name
+        for source, value in (("--var", cli_vars.get(name)), (f"environment: {prefixed}", environ.get(prefixed)),
+                              ("default", default)):
             if value is not None:
                 values[name], sources[name] = value, source
                 break
@@ -348,7 +363,11 @@ def resolve_values(
                 secrets[name], sources[name] = answer, "prompt"
     for name, value in {**values, **secrets}.items():
         _check_text(runbook, name, value, sources[name], secret=name in secrets)
-    return Values(vars=values, secrets=secrets, sources=sources, missing=tuple(missing))
+    ignored = tuple(
+        name for name in runbook.vars
+        if sources.get(name) in (None, "default", "prompt") and name in environ and environ[name] != values.get(name)
+    )
+    return Values(vars=values, secrets=secrets, sources=sources, missing=tuple(missing), ignored=ignored)
 
 
 def _check_text(runbook: Runbook, name: str, value: str, source: str, *, secret: bool) -> None:
@@ -369,8 +388,8 @@ def _check_text(runbook: Runbook, name: str, value: str, source: str, *, secret:
         label = f"secret {name}"
     elif source == "--var":
         label = f"--var {name}"
-    elif source == "environment":
-        label = f"environment variable {name}"
+    elif source.startswith("environment"):
+        label = f"environment variable {source.partition(': ')[2] or name}"
     else:
         label = f"variable {name}"
     raise RunbookError(f"{label}: the value {problem}; steps get values as text", runbook.path)

@@ -2,7 +2,9 @@
 
 One file per runbook, `<state>/runs/<key>.jsonl`, where key hashes the runbook's absolute
 path. Each line is one event: `run-start`, `step` (a finished or skipped step) or `run-end`.
-A run with no `run-end` was killed outright and counts as interrupted. The site reads
+A run with no `run-end` was killed outright and counts as interrupted. `run-start` carries
+`done` (steps finished by the runs it resumes) and `inputs` (fingerprint.py: salted value
+hashes, hosts' destinations and architectures), which the next --resume checks. The site reads
 `last_verified()` to show when a runbook last ran cleanly.
 """
 
@@ -163,30 +165,22 @@ class ResumePoint:
     """Steps already finished: name → content hash."""
     selection: dict[str, Any]
     """The previous run's selection (--step/--from/--until)."""
+    inputs: dict[str, Any] | None = None
+    """The previous run's fingerprint (fingerprint.inputs); None in records older than that."""
 
 
-def resume_point(events: list[dict[str, Any]], current_hashes: Mapping[str, str], path: str) -> ResumePoint:
-    """Where to continue; a RunbookError (with the reason) when resuming is not possible."""
+def resume_point(events: list[dict[str, Any]], path: str) -> ResumePoint:
+    """Where to continue; a RunbookError (with the reason) when there is nothing to resume.
+    Whether the runbook, values and hosts still match is fingerprint.differences' question."""
     history = runs(events)
     if not history:
         raise RunbookError("--resume: this runbook has no previous run to resume", path)
     last = history[-1]
     if last.status == "ok":
         raise RunbookError(f"--resume: the last run ({last.run_id}) succeeded; nothing to resume", path)
-    done = last.done()
-    changed = []
-    for name, old_hash in done.items():
-        if name not in current_hashes:
-            changed.append(f"{name} (removed)")
-        elif current_hashes[name] != old_hash:
-            changed.append(f"{name} (changed)")
-    if changed:
-        raise RunbookError(
-            f"--resume: steps that already ran in run {last.run_id} changed since: {', '.join(changed)}; "
-            "run from the start (or use --from)",
-            path,
-        )
-    return ResumePoint(last.run_id, done, dict(last.start.get("selection") or {}))
+    inputs = last.start.get("inputs")
+    return ResumePoint(last.run_id, last.done(), dict(last.start.get("selection") or {}),
+                       dict(inputs) if isinstance(inputs, dict) else None)
 
 
 class RunLock:

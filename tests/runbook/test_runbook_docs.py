@@ -62,7 +62,7 @@ def test_post_local_examples_run(run_cli, tmp_path: Path) -> None:
     assert "==> summary@local: skipped, unless= command succeeded" in third.out
 
 
-DEPLOY_ENV = {"PATH": "/usr/bin:/bin", "RELEASE": "abc1234"}
+DEPLOY_ENV = {"PATH": "/usr/bin:/bin", "SITEGEN_VAR_RELEASE": "abc1234"}
 PRODUCTION = ("--var", "NGINX_SNIPPET=/etc/nginx/snippets/sitegen.conf")
 
 

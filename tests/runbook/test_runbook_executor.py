@@ -222,7 +222,7 @@ def test_resume_is_refused_when_done_steps_changed(write_runbook, run_cli, fakes
     path.write_text(path.read_text().replace("make\n", "make -j4\n"))
     result = run_cli(str(path), "--yes", "--resume", environ=env, runner_factory=factory(fakes))
     assert result.code == 1
-    assert "steps that already ran in run" in (result.error or "") and "build (changed)" in (result.error or "")
+    assert "ran with other inputs: finished steps build (changed)" in (result.error or "")
 
 
 def test_resume_without_history_is_refused(write_runbook, run_cli, fakes, env) -> None:
@@ -340,3 +340,134 @@ def test_resuming_twice_keeps_the_steps_the_first_run_finished(write_runbook, ru
     result = run_cli(str(path), "--yes", "--resume", environ=env, runner_factory=factory(fakes))
     assert result.code == 0, result
     assert all_jobs(fakes) == [("web", "switch")]
+
+
+def test_the_shells_variables_do_not_override_defaults_and_dry_run_says_where_values_come_from(
+        write_runbook, run_cli, fakes, env) -> None:
+    text = BOOK.replace("vars: {SITE_DIR: /srv/www}", "vars: {SITE_DIR: /srv/www, RELEASE: null, MODE: blue}")
+    path = write_runbook(text)
+    env.update({"SITE_DIR": "/", "MODE": "green", "SITEGEN_VAR_MODE": "red"})
+    dry = run_cli(str(path), "--dry-run", "--var", "RELEASE=r1", environ=env)
+    assert "  SITE_DIR=/srv/www (default; $SITE_DIR in the environment is not used: set SITEGEN_VAR_SITE_DIR)" \
+        in dry.out.splitlines()
+    assert "  RELEASE=r1 (--var)" in dry.out.splitlines()
+    assert "  MODE=red (environment: SITEGEN_VAR_MODE)" in dry.out.splitlines()
+    assert "  DEPLOY_TOKEN=*** (secret, environment)" in dry.out.splitlines()
+
+    result = run_cli(str(path), "--yes", "--var", "RELEASE=r1", environ=env, runner_factory=factory(fakes))
+    assert result.code == 0, result
+    upload = fakes["web"].jobs[0]
+    assert upload.cwd == "/srv/www"
+    assert upload.env["SITE_DIR"] == "/srv/www" and upload.env["MODE"] == "red"
+
+
+def test_a_variable_without_default_names_both_ways_to_set_it(write_runbook, run_cli, fakes, env) -> None:
+    path = write_runbook(BOOK.replace("vars: {SITE_DIR: /srv/www}", "vars: {SITE_DIR: /srv/www, RELEASE: null}"))
+    env["RELEASE"] = "from-the-shell"
+    result = run_cli(str(path), "--yes", environ=env, runner_factory=factory(fakes))
+    assert result.code == 1
+    assert "variable RELEASE has no value: pass --var RELEASE=... or set SITEGEN_VAR_RELEASE" in (result.error or "")
+    assert all_jobs(fakes) == []
+
+
+DEPLOY = """
+---
+runbook:
+  hosts:
+    web: {ssh: deploy@web.example, arch: aarch64}
+  vars: {RELEASE: null, RELEASES: /srv/releases}
+  secrets: [DEPLOY_TOKEN]
+---
+```sh {#package}
+tar -czf "site-$RELEASE.tar.gz" public
+```
+
+```sh {#upload on=web needs=package}
+mkdir -p "$RELEASES/$RELEASE"
+```
+
+```sh {#switch on=web needs=upload}
+ln -sfn "$RELEASES/$RELEASE" /srv/www/current
+```
+
+```sh {#health needs=switch}
+curl -fsS "https://example.org/release" | grep -qx "$RELEASE"
+```
+"""
+
+
+def _failed_at_health(write_runbook, run_cli, fakes, env) -> Path:
+    path = write_runbook(DEPLOY)
+    fakes[LOCAL].responses["health"] = (1, ["release is r1? no"])
+    result = run_cli(str(path), "--var", "RELEASE=r1", environ=env, runner_factory=factory(fakes))
+    assert result.code == 1 and "step 'health' failed" in result.out
+    fakes[LOCAL].responses["health"] = 0
+    for fake in fakes.values():
+        fake.jobs.clear()
+        fake.probed.clear()
+    return path
+
+
+def test_resume_with_another_value_is_refused_and_names_it(write_runbook, run_cli, fakes, env, tmp_path) -> None:
+    """The issue's deploy: the health check failed; resuming with another RELEASE must not skip
+    the upload and switch of a release that was never uploaded and report it healthy."""
+    path = _failed_at_health(write_runbook, run_cli, fakes, env)
+    result = run_cli(str(path), "--resume", "--var", "RELEASE=r2", environ=env, runner_factory=factory(fakes))
+    assert result.code == 1
+    assert "ran with other inputs: values RELEASE (changed)" in (result.error or "")
+    assert all_jobs(fakes) == [] and not any(fake.probed for fake in fakes.values())
+    assert last_verified(path, tmp_path / "state") is None
+    # With the values it failed with, it continues where it stopped.
+    again = run_cli(str(path), "--resume", "--var", "RELEASE=r1", environ=env, runner_factory=factory(fakes))
+    assert again.code == 0, again
+    assert all_jobs(fakes) == [(LOCAL, "health")]
+
+
+def test_resume_with_another_secret_names_it_and_records_no_value(write_runbook, run_cli, fakes, env,
+                                                                   tmp_path) -> None:
+    import hashlib
+
+    path = _failed_at_health(write_runbook, run_cli, fakes, env)
+    env["DEPLOY_TOKEN"] = "tok-456-other"
+    result = run_cli(str(path), "--resume", "--var", "RELEASE=r1", environ=env, runner_factory=factory(fakes))
+    assert result.code == 1 and "values DEPLOY_TOKEN (secret, changed)" in (result.error or "")
+    assert "tok-" not in (result.error or "")
+    record = records_path(tmp_path / "state", path).read_text()
+    for value in ("tok-123-secret", "r1"):
+        assert hashlib.sha256(value.encode()).hexdigest() not in record
+    assert "tok-123-secret" not in record
+
+
+def test_resume_refuses_a_host_moved_under_a_finished_step(write_runbook, run_cli, fakes, env) -> None:
+    path = _failed_at_health(write_runbook, run_cli, fakes, env)
+    result = run_cli(str(path), "--resume", "--var", "RELEASE=r1", "--host", "web=deploy@web2.example",
+                     environ=env, runner_factory=factory(fakes))
+    assert result.code == 1
+    assert ("hosts web was deploy@web.example, now deploy@web2.example (ran upload, switch)"
+            in (result.error or ""))
+    assert all_jobs(fakes) == []
+
+
+def test_resume_refuses_a_host_whose_architecture_changed(write_runbook, run_cli, fakes, env) -> None:
+    path = write_runbook(DEPLOY.replace("{ssh: deploy@web.example, arch: aarch64}", "{ssh: deploy@web.example}"))
+    fakes[LOCAL].responses["health"] = 1
+    assert run_cli(str(path), "--var", "RELEASE=r1", environ=env, runner_factory=factory(fakes)).code == 1
+    fakes[LOCAL].responses["health"] = 0
+    fakes["web"] = FakeRunner("x86_64", name="web")  # same name, another machine
+    path.write_text(path.read_text().replace("```sh {#health needs=switch}", "```sh {#health needs=switch on=web}"))
+    result = run_cli(str(path), "--resume", "--var", "RELEASE=r1", environ=env, runner_factory=factory(fakes))
+    assert result.code == 1
+    assert "hosts web was aarch64, now x86_64 (ran upload, switch)" in (result.error or "")
+    assert fakes["web"].jobs == []
+
+
+def test_resume_allows_a_host_only_unfinished_steps_use(write_runbook, run_cli, fakes, env) -> None:
+    path = write_runbook(DEPLOY)
+    fakes["web"].responses["upload"] = 1
+    assert run_cli(str(path), "--var", "RELEASE=r1", environ=env, runner_factory=factory(fakes)).code == 1
+    fakes["web"].responses["upload"] = 0
+    fakes[LOCAL].jobs.clear()
+    result = run_cli(str(path), "--resume", "--var", "RELEASE=r1", "--host", "web=deploy@web2.example",
+                     environ=env, runner_factory=factory(fakes))
+    assert result.code == 0, result
+    assert fakes[LOCAL].ran() == ["health"]

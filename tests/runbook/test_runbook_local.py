@@ -133,7 +133,7 @@ touch "$MARK/never"
 def _slow_book(write_runbook, tmp_path: Path) -> tuple[Path, dict[str, str]]:
     path = write_runbook("---\nrunbook: {vars: {MARK: null}}\n---\n" + SLOW)
     env = base_environ(tmp_path)
-    env["MARK"] = str(tmp_path)
+    env["SITEGEN_VAR_MARK"] = str(tmp_path)
     return path, env
 
 

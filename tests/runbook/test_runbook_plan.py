@@ -117,14 +117,29 @@ VALUES = """runbook:
   secrets: [TOKEN]"""
 
 
-def test_value_precedence_cli_then_environment_then_default() -> None:
+def test_value_precedence_var_then_prefixed_environment_then_default() -> None:
     rb = book(VALUES, "{#a}")
-    v = resolve_values(rb, {"MODE": "cli"}, {"MODE": "env", "SITE": "/srv/env", "TOKEN": "t"})
-    assert v.vars == {"SITE": "/srv/env", "MODE": "cli"}
-    assert v.sources == {"SITE": "environment", "MODE": "--var", "TOKEN": "environment"}
-    assert v.secrets == {"TOKEN": "t"} and v.missing == ()
+    environ = {"MODE": "env", "SITE": "/srv/env", "TOKEN": "t-secret", "SITEGEN_VAR_MODE": "prefixed"}
+    v = resolve_values(rb, {"MODE": "cli"}, environ)
+    assert v.vars == {"SITE": "/srv/default", "MODE": "cli"}
+    assert v.sources == {"SITE": "default", "MODE": "--var", "TOKEN": "environment"}
+    assert v.secrets == {"TOKEN": "t-secret"} and v.missing == ()
+    v = resolve_values(rb, {}, {**environ, "SITEGEN_VAR_SITE": "/srv/prefixed"})
+    assert v.vars == {"SITE": "/srv/prefixed", "MODE": "prefixed"}
+    assert v.sources == {"SITE": "environment: SITEGEN_VAR_SITE", "MODE": "environment: SITEGEN_VAR_MODE",
+                         "TOKEN": "environment"}
     v = resolve_values(rb, {}, {})
     assert v.vars == {"SITE": "/srv/default"} and v.missing == ("MODE", "TOKEN")
+
+
+def test_a_plain_environment_variable_never_sets_a_runbook_variable() -> None:
+    """`ROOT` or `SITE` in the shell is a coincidence, not a choice: it is noted, not used."""
+    rb = book(VALUES, "{#a}")
+    v = resolve_values(rb, {}, {"SITE": "/", "MODE": "env"})
+    assert v.vars == {"SITE": "/srv/default"} and v.missing == ("MODE", "TOKEN")
+    assert v.ignored == ("SITE", "MODE")
+    v = resolve_values(rb, {"SITE": "/srv/cli"}, {"SITE": "/srv/cli", "SITEGEN_VAR_MODE": "m"})
+    assert v.ignored == ()  # the plain variable holds the value used anyway
 
 
 def test_secrets_file_wins_over_environment_and_prompt_fills_gaps() -> None:

@@ -35,7 +35,7 @@ def remote_book(sshd: LoopbackSSHD, body: str, arch: str = "") -> str:
 def env(tmp_path: Path, sshd: LoopbackSSHD) -> dict[str, str]:
     env = base_environ(tmp_path)
     env["TOKEN"] = "t0ken-$(rm -rf /)-'quoted'"
-    env["DIR"] = str(tmp_path / "remote")
+    env["SITEGEN_VAR_DIR"] = str(tmp_path / "remote")
     env["SITEGEN_SSH_CONFIG"] = str(sshd.ssh_config)
     (tmp_path / "remote").mkdir()
     return env

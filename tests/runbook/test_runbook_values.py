@@ -51,10 +51,11 @@ def test_a_non_utf8_var_from_the_command_line_is_a_clean_error(sshd, write_runbo
 def test_a_non_utf8_environment_value_is_a_clean_error(sshd, write_runbook, run_cli, env, tmp_path, on) -> None:
     out = tmp_path / "out"
     path = write_runbook(book(sshd, on, out))
-    env["DIR"] = os.fsdecode(b"/srv/\xfe")
+    env["SITEGEN_VAR_DIR"] = os.fsdecode(b"/srv/\xfe")
     result = run_cli(str(path), environ=env)
-    assert result.code == 1 and "environment variable DIR: the value is not valid UTF-8" in (result.error or "")
-    env.pop("DIR")
+    assert result.code == 1
+    assert "environment variable SITEGEN_VAR_DIR: the value is not valid UTF-8" in (result.error or "")
+    env.pop("SITEGEN_VAR_DIR")
     env["TOKEN"] = os.fsdecode(b"secret-\xff-value")
     result = run_cli(str(path), environ=env)
     assert result.code == 1 and "secret TOKEN: the value is not valid UTF-8" in (result.error or "")
