@@ -92,9 +92,14 @@ def test_a_failure_before_the_arming_step_does_not_roll_back(run_cli, book, tmp_
     assert "rolling back" not in result.out
 
 
-def test_resume_after_a_rollback_starts_at_the_undone_steps(run_cli, book, tmp_path) -> None:
-    assert run(run_cli, book, tmp_path, "--var", "FAIL_AT=health").code == 3
+def test_resume_after_a_rollback_starts_at_the_undone_steps(run_cli, write_runbook, tmp_path) -> None:
+    # --resume needs the values the failed run had, so the cause is fixed outside the runbook:
+    # here a file that breaks the health check goes away.
+    book = write_runbook(BOOK.replace('[ "$FAIL_AT" != health ] || exit 3', '[ ! -e "$OUT/broken" ] || exit 3'))
+    (tmp_path / "broken").touch()
+    assert run(run_cli, book, tmp_path).code == 3
     (tmp_path / "log").unlink()
+    (tmp_path / "broken").unlink()
     result = run(run_cli, book, tmp_path, "--resume")
     assert result.code == 0, result
     assert log(tmp_path) == ["switched", "checked"]
