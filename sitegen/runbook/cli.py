@@ -65,7 +65,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--from", dest="run_from", metavar="NAME", help="start at this step")
     parser.add_argument("--until", dest="run_until", metavar="NAME", help="stop after this step")
     parser.add_argument("--resume", dest="run_resume", action="store_true",
-                        help="continue after the last successful step of the previous failed run")
+                        help="continue after the last successful step of the previous failed run "
+                             "(refused when its values, hosts or finished steps differ)")
     parser.add_argument("--yes", "-y", dest="run_yes", action="store_true",
                         help="answer yes to steps marked confirm")
     parser.add_argument("--var", dest="run_vars", action="append", default=[], metavar="NAME=VALUE",

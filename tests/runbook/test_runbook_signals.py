@@ -39,7 +39,7 @@ def pids(tmp_path: Path) -> list[int]:
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGHUP, 129), (signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_signal_stops_the_step_group_and_is_recorded(write_runbook, tmp_path, sig, code) -> None:
     path = write_runbook(SLOW)
-    env = {**base_environ(tmp_path), "MARK": str(tmp_path)}
+    env = {**base_environ(tmp_path), "SITEGEN_VAR_MARK": str(tmp_path)}
     state = tmp_path / "state"
     proc = spawn_cli(str(path), "--state-dir", str(state), env=env)
     wait_for_line(proc, "[slow@local] ready")
@@ -76,7 +76,7 @@ def test_sigkill_of_sitegen_takes_the_local_step_down_and_holds_the_lock_until_t
                                                                                     tmp_path) -> None:
     assert shutil.which("setpriv"), "the reaper needs setpriv (util-linux; .ci/run installs it)"
     path = write_runbook(STUBBORN)
-    env = {**base_environ(tmp_path), "MARK": str(tmp_path)}
+    env = {**base_environ(tmp_path), "SITEGEN_VAR_MARK": str(tmp_path)}
     state = tmp_path / "state"
     proc = spawn_cli(str(path), "--state-dir", str(state), env=env)
     wait_for_line(proc, "[stubborn@local] ready")

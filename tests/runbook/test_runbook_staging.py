@@ -84,7 +84,7 @@ def test_a_sudo_that_wants_a_password_fails_preflight_and_never_hangs(deploy_ssh
                                                                       tmp_path) -> None:
     env = base_environ(tmp_path)
     env["SITEGEN_SSH_CONFIG"] = str(deploy_sshd.ssh_config)
-    env["TOKEN"] = "x"
+    env["TOKEN"] = "x-token"
     path = write_runbook(SUDO_BOOK % (deploy_sshd.destination, "web", "web", "/etc/sitegen-never-written.conf"))
     result = run_cli(str(path), environ=env)
     assert result.code == 1
