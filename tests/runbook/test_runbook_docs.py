@@ -78,7 +78,7 @@ def test_deploy_list(run_cli) -> None:
 def test_deploy_dry_run(run_cli) -> None:
     result = run_cli(str(DEPLOY), "--dry-run", *PRODUCTION, environ=DEPLOY_ENV)
     assert result.code == 0
-    assert "RELEASE=abc1234 (environment)" in result.out
+    assert "RELEASE=abc1234 (environment: SITEGEN_VAR_RELEASE)" in result.out
     nginx = (REPO / "infra" / "nginx" / "sitegen.conf").read_bytes()
     assert f"write /etc/nginx/snippets/sitegen.conf ({len(nginx)} bytes) mode 0644" in result.out
     assert "Preflight would report" not in result.out

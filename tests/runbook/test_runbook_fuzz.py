@@ -84,7 +84,8 @@ def test_any_var_value_runs_exactly_or_is_one_clean_error(words: list[str]) -> N
         path.write_text(f"{FRONT}```sh {{#a}}\necho \"$DIR $NAME\"\n```\n", encoding="utf-8")
         environ = {"PATH": "/usr/bin:/bin", "TOKEN": "a-long-token", "SITEGEN_VAR_NAME": "n"}
         fake = FakeRunner("x86_64")
-        argv = [arg for word in words for arg in ("--var", word)]
+        # --var=WORD: a word starting with "-" is then a value, not an option argparse rejects.
+        argv = [f"--var={word}" for word in words]
         code, _, error = _cli([str(path), *argv, "--state-dir", tmp], environ, fake)
         if error is not None:
             assert code == 1 and "Traceback" not in error
