@@ -116,6 +116,9 @@ class SiteConfig:
     """How headings get their ids: sitegen, github, hugo or zola ([markdown])."""
     summary_separator: str = "<!-- more -->"
     """A line that ends a post's summary where the author puts it ([markdown])."""
+    links_missing: str = "error"
+    """A link to a page that does not exist: "error" stops the build at the first, "warn" builds
+    and lists them all ([links] missing)."""
     check_external_pages: tuple[str, ...] = ()
     """Internal URL prefixes served by something other than this site (the link checker trusts them)."""
     images: ImagesConfig = field(default_factory=ImagesConfig)
@@ -151,7 +154,8 @@ class SiteConfig:
 
 TOP_KEYS = frozenset({
     "title", "base_url", "author", "description", "language", "timezone", "theme", "templates_dir", "summary_length",
-    "collections", "taxonomies", "menu", "home", "feeds", "markdown", "check", "images", "runbooks", "content", "extra",
+    "collections", "taxonomies", "menu", "home", "feeds", "markdown", "links", "check", "images", "runbooks",
+    "content", "extra",
 })
 TABLE_KEYS = {
     "collections.*": frozenset({
@@ -162,6 +166,7 @@ TABLE_KEYS = {
     "feeds": frozenset({"filename", "limit"}),
     "markdown": frozenset({"highlight_light", "highlight_dark", "heading_ids", "summary_separator"}),
     "check": frozenset({"external_pages"}),
+    "links": frozenset({"missing"}),
     "images": frozenset(
         {"enabled", "widths", "formats", "quality", "avif_quality", "sizes", "fetch_remote", "max_pixels"}
     ),
@@ -402,6 +407,12 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
     home = _table(data, "home", path)
     feeds = _table(data, "feeds", path)
     markdown = _table(data, "markdown", path)
+    links = _table(data, "links", path)
+    _check_keys(links, TABLE_KEYS["links"], "links.", path)
+    links_missing = _get(links, "missing", str, "error", path, "links.")
+    if links_missing not in ("error", "warn"):
+        raise ConfigError(f"links.missing must be \"error\" or \"warn\", not {links_missing!r}",
+                          path, _key_line(path, "missing"))
     check = _table(data, "check", path)
     images = _table(data, "images", path)
     runbooks = _table(data, "runbooks", path)
@@ -463,6 +474,7 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
         highlight_dark=_get(markdown, "highlight_dark", str, "monokai", path, "markdown."),
         heading_ids=heading_ids,
         summary_separator=summary_separator,
+        links_missing=links_missing,
         check_external_pages=tuple(external),
         images=_images(images, path),
         verified_dir=verified_dir,

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import html
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import unquote
@@ -100,7 +100,12 @@ class PageRecord:
     source_hash: str
     toc: tuple[Any, ...] = ()
     md_links: tuple[str, ...] = ()
-    """Relative .md link targets as written; resolved to URLs when the body is used."""
+    """Link targets of other pages as written (`../x.md#y`, `@/blog/x.md`); resolved to URLs
+    when the body is used."""
+    md_link_lines: tuple[int, ...] = ()
+    """The source line of each of `md_links`, for reporting one that leads nowhere."""
+    unknown_shortcodes: tuple[tuple[str, int], ...] = ()
+    """(shortcode, line) of each Hugo/Zola shortcode left as written."""
     has_math: bool = False
     steps: tuple[str, ...] = ()
     step_hashes: tuple[str, ...] = ()
@@ -136,11 +141,28 @@ class PageRecord:
         value = self.extra.get("link") or self.extra.get("repost_link")
         return value if isinstance(value, str) else None
 
-    def md_target(self, written: str) -> str:
-        """Resolve a relative .md link as written in this page to a page key."""
+    def md_target(self, written: str, pages: Mapping[str, Any] | None = None) -> str:
+        """Resolve a link to another page, as written in this page, to a page key.
+
+        A relative path starts from this page's folder; `@/path` from content/ (Zola). Given
+        the site's `pages`, a path that is no page's file is also tried as Hugo's `ref` finds
+        pages: with `.md`, as a bundle (`path/index.md`, `path/_index.md`), then from content/.
+        """
         target = unquote(written.split("#", 1)[0].split("?", 1)[0])
-        base = posixpath.dirname(self.key)
-        return posixpath.normpath(posixpath.join(base, target)).lstrip("/")
+        if target.startswith("@/"):
+            key = posixpath.normpath(target[2:]).lstrip("/")
+            from_root = key
+        else:
+            key = posixpath.normpath(posixpath.join(posixpath.dirname(self.key), target)).lstrip("/")
+            from_root = posixpath.normpath(target).lstrip("/")
+        if pages is None or key in pages:
+            return key
+        for base in dict.fromkeys((key, from_root)):
+            stem = base[:-3] if base.endswith(".md") else base
+            for candidate in (base, f"{base}.md", f"{stem}/index.md", f"{stem}/_index.md"):
+                if candidate in pages:
+                    return candidate
+        return key
 
 
 def source_digest(data: bytes) -> str:
@@ -375,6 +397,8 @@ def apply_rendered(record: PageRecord, rendered: Rendered, body_key: str, summar
     # Plain tuples, so loading the manifest never imports the Markdown renderer.
     record.toc = tuple(TocEntry(h.level, h.id, h.text) for h in rendered.toc)
     record.md_links = tuple(rendered.md_links)
+    record.md_link_lines = tuple(rendered.md_link_lines)
+    record.unknown_shortcodes = tuple(rendered.unknown_shortcodes)
     record.images = tuple(dict.fromkeys(rendered.images))
     record.has_math = rendered.has_math
     record.steps = tuple(rendered.steps)

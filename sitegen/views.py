@@ -132,7 +132,7 @@ class Resolver:
         from sitegen.markdown import md_link_placeholder
 
         for written in rec.md_links:
-            target = self.site.pages.get(rec.md_target(written))
+            target = self.site.pages.get(rec.md_target(written, self.site.pages))
             frag = "#" + written.split("#", 1)[1] if "#" in written else ""
             url = self.href(target) + frag if target else written
             # Same escaping as the renderer used for the placeholder (`&` → `&amp;`).
@@ -200,7 +200,7 @@ def snapshot(
     Computed from records alone, so last build's values come from last build's records.
     """
     pair = neighbours.get(rec.key, (None, None))
-    md_urls = tuple(pages[t].path_url if (t := rec.md_target(w)) in pages else None for w in rec.md_links)
+    md_urls = tuple(pages[t].path_url if (t := rec.md_target(w, pages)) in pages else None for w in rec.md_links)
     values = {
         "key": rec.key, "title": rec.title, "slug": rec.slug, "url": rec.path_url, "permalink": rec.path_url,
         "path": rec.path_url, "date": rec.date, "updated": rec.updated, "draft": rec.draft,

@@ -198,10 +198,10 @@ class Builder(PageLoader, RenderStep, VerificationStep):
             for key in changed_pages:
                 if key in site.pages:
                     site.pages[key] = records[key]
-            self._check_md_links(site, changed_pages)
+            self._check_md_links(site, report.warnings, changed_pages)
         else:
             site = build_site(config, records, self.drafts)
-            self._check_md_links(site)
+            self._check_md_links(site, report.warnings)
             self._index = None
         self._bits = field_bits(t.name for t in config.taxonomies)
         if full:  # everything renders anyway: no need to compare page fields

@@ -191,11 +191,38 @@ class PageLoader:
             self._body_cache[body_key] = html
         return html
 
-    def _check_md_links(self, site: Site, only: set[str] | None = None) -> None:
-        pages = site.pages.values() if only is None else [site.pages[k] for k in only if k in site.pages]
+    def _check_md_links(self, site: Site, warnings: list[str], only: set[str] | None = None) -> None:
+        """A link to a page that does not exist stops the build at the first one, naming its
+        line; with `[links] missing = "warn"` the build goes on and every one is listed."""
+        warn = site.config.links_missing == "warn"
+        # Warnings cover every page each build, so the list stays complete after small edits.
+        if warn or only is None:
+            pages: Any = site.pages.values()
+        else:
+            pages = [site.pages[k] for k in only if k in site.pages]
         for rec in pages:
-            for written in rec.md_links:
-                if rec.md_target(written) not in site.pages:
-                    raise ContentError(
-                        f"link to {written!r}, but there is no such page in content/", f"content/{rec.key}"
-                    )
+            lines = rec.md_link_lines
+            for i, written in enumerate(rec.md_links):
+                if rec.md_target(written, site.pages) in site.pages:
+                    continue
+                line = lines[i] if i < len(lines) else None
+                problem = ContentError(
+                    f"link to {written!r}, but there is no such page in content/", f"content/{rec.key}", line
+                )
+                if not warn:
+                    raise problem
+                warnings.append(str(problem))
+        self._shortcode_warnings(site, warnings)
+
+    @staticmethod
+    def _shortcode_warnings(site: Site, warnings: list[str]) -> None:
+        """One warning per kind of unknown shortcode, naming its first use and how many there are."""
+        first: dict[str, tuple[str, int]] = {}
+        count: dict[str, int] = {}
+        for key in sorted(site.pages):
+            for kind, line in site.pages[key].unknown_shortcodes:
+                first.setdefault(kind, (key, line))
+                count[kind] = count.get(kind, 0) + 1
+        for kind, (key, line) in first.items():
+            more = f" ({count[kind]} uses)" if count[kind] > 1 else ""
+            warnings.append(f"content/{key}:{line}: unknown shortcode {kind}, left in the page as written{more}")

@@ -31,7 +31,7 @@ def _dist_version(module: str) -> str:
 
 
 RENDERER_VERSION = (
-    f"5+mdit{markdown_it.__version__}+mditpp{mdit_py_plugins.__version__}"
+    f"6+mdit{markdown_it.__version__}+mditpp{mdit_py_plugins.__version__}"
     f"+pygments{pygments.__version__}+l2m{_dist_version('latex2mathml')}"
 )
 """Changes whenever the HTML for the same input may change; use it in cache keys."""
@@ -68,7 +68,8 @@ class Rendered:
     """Every author-written href / img src in document order (incl. raw HTML), for the link
     checker; links to `.md` files appear in their placeholder form `sitegen-md:…`."""
     md_links: tuple[str, ...]
-    """Targets of relative links to `.md` files, as they appear after `sitegen-md:`."""
+    """Targets of links to other pages, as they appear after `sitegen-md:`: relative `.md`
+    paths, or `@/path` from content/ (Zola's `@/…`, Hugo's `ref "/…"`), `.md` optional."""
     images: tuple[str, ...]
     """`src` of every Markdown image (`![alt](src)`), in order; in the HTML each `<img>` has
     `src="sitegen-img:SRC"` (or `sitegen-img-in-link:SRC`), see `IMG_TAG_RE`."""
@@ -77,6 +78,10 @@ class Rendered:
     steps: tuple[str, ...]
     """Names of the runbook-step fences, in order."""
     step_hashes: tuple[str, ...] = ()
+    md_link_lines: tuple[int, ...] = ()
+    """The line of the file (counting `line_offset`) of each entry of `md_links`."""
+    unknown_shortcodes: tuple[tuple[str, int], ...] = ()
+    """(shortcode, line of the file) of each Hugo/Zola shortcode sitegen does not know; left as written."""
     summary_marked: bool = False
     """True when the author ended the summary with the separator: it is used as written, not cut."""
     """`sitegen.verification.step_hash` of each step, in the same order as `steps`."""

@@ -18,12 +18,13 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from sitegen.errors import ContentError, SitegenError
 from sitegen.fence import parse_fence_info
-from sitegen.markdown import footnotes
+from sitegen.markdown import footnotes, shortcodes
 from sitegen.markdown.autolink import autolink_plugin
 from sitegen.markdown.document import IMG_IN_LINK_PREFIX, IMG_PREFIX, MD_LINK_PREFIX, Heading, Rendered
 from sitegen.markdown.headings import HEADING_ID_SCHEMES, SCHEMES, custom_id
 from sitegen.markdown.highlight import HighlightCache, Highlighter
 from sitegen.markdown.mathml import math_to_html, render_math_inline_double
+from sitegen.markdown.shortcodes import REF_PREFIX
 from sitegen.markdown.steps import FENCE_META_KEY, FenceBlock, fence_rule
 from sitegen.verification import step_hash
 
@@ -37,6 +38,7 @@ class _Walk:
     summary_marked: bool = False
     links: list[str] = field(default_factory=list)
     md_links: list[str] = field(default_factory=list)
+    md_link_lines: list[int] = field(default_factory=list)
     images: list[str] = field(default_factory=list)
     has_math: bool = False
     steps: list[str] = field(default_factory=list)
@@ -80,6 +82,22 @@ def _is_relative_md(href: str) -> bool:
     return path.lower().endswith(".md")
 
 
+def _md_target(href: str) -> str:
+    """The `md_links` entry for a link to another page, or "" for any other link.
+
+    Relative `.md` paths stay as written; Zola's `@/blog/x.md` names a file from content/;
+    Hugo's `{{< ref >}}` (a `sitegen-ref:` href by now) is either, and may omit `.md`.
+    """
+    if href.startswith("@/"):
+        return href
+    if href.startswith(REF_PREFIX):
+        ref = href[len(REF_PREFIX):]
+        if not ref or ref.startswith("#"):
+            return ""
+        return "@" + ref if ref.startswith("/") else ref
+    return href if _is_relative_md(href) else ""
+
+
 def _render_heading_open(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
@@ -103,6 +121,7 @@ class Renderer:
         self._slugify = SCHEMES[heading_ids]
         self._separator = _squeeze(summary_separator)
         self.options_key = f"ids={heading_ids}\0more={summary_separator}"
+        self._block_md: MarkdownIt | None = None
         """The options as text, for cache keys: the same document renders differently under others."""
         md = MarkdownIt("commonmark", {"html": True, "typographer": False, "xhtmlOut": False})
         # Only `~~strike~~`: GFM's single-tilde form would strike "~5 to ~10" in prose.
@@ -190,6 +209,14 @@ class Renderer:
         # `docId` is the footnote plugin's key for the id prefix. It goes into attributes
         # unescaped, so only id-safe characters are kept.
         env: dict[str, Any] = {"docId": _DOC_ID_UNSAFE_RE.sub("_", doc_id)}
+        unknown: list[tuple[str, int]] = []
+        if shortcodes.might_have_shortcodes(text):
+            if self._block_md is None:
+                # Block rules only: where the code blocks are, which shortcodes never touch.
+                self._block_md = MarkdownIt("commonmark").disable("inline")
+            expanded = shortcodes.expand(text, self._block_md)
+            text = expanded.text
+            unknown = [(kind, line_offset + line) for kind, line in expanded.unknown]
         tokens = self._md.parse(text, env)
         walk = self._walk(tokens, env, source, line_offset, read_include)
         body = self._md.renderer.render(tokens, self._md.options, env)
@@ -200,6 +227,8 @@ class Renderer:
             summary_marked=walk.summary_marked,
             links=tuple(walk.links),
             md_links=tuple(walk.md_links),
+            md_link_lines=tuple(walk.md_link_lines),
+            unknown_shortcodes=tuple(unknown),
             images=tuple(walk.images),
             has_math=walk.has_math,
             steps=tuple(walk.steps),
@@ -241,7 +270,7 @@ class Renderer:
             kind = token.type
             if kind == "inline":
                 if token.children:
-                    self._walk_inline(token.children, walk)
+                    self._walk_inline(token.children, walk, line_offset + (token.map[0] + 1 if token.map else 1))
             elif kind == "heading_open":
                 heading_text = _plain_text(tokens[idx + 1].children or ())
                 if idx in custom:
@@ -303,18 +332,22 @@ class Renderer:
         walk.summary = " ".join(t for t in texts if t)
         walk.summary_marked = True
 
-    def _walk_inline(self, children: list[Token], walk: _Walk) -> None:
+    def _walk_inline(self, children: list[Token], walk: _Walk, line: int) -> None:
         in_link = 0
         for child in children:
             kind = child.type
             if kind == "link_close":
                 in_link -= 1
+            elif kind in ("softbreak", "hardbreak"):
+                line += 1
             elif kind == "link_open":
                 in_link += 1
                 href = str(child.attrGet("href") or "")
-                if _is_relative_md(href):
-                    walk.md_links.append(href)
-                    href = MD_LINK_PREFIX + href
+                target = _md_target(href)
+                if target:
+                    walk.md_links.append(target)
+                    walk.md_link_lines.append(line)
+                    href = MD_LINK_PREFIX + target
                     child.attrSet("href", href)
                 walk.links.append(href)
             elif kind == "image":
