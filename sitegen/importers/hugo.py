@@ -97,6 +97,11 @@ def plan(raw: dict[str, Any], site_dir: Path) -> Plan:
     if isinstance(raw.get("timezone"), str):
         s["timezone"] = raw["timezone"]
     s["content"] = {"conventions": "hugo", "slugs": "safe" if raw.get("disablepathtolower") else "lower"}
+    # Heading ids as goldmark made them (markup.goldmark.parser.autoHeadingIDType, default github).
+    id_type = ((((raw.get("markup") or {}).get("goldmark") or {}).get("parser") or {}).get("autoHeadingIDType"))
+    s["markdown"] = {"heading_ids": "hugo"}
+    if id_type not in (None, "github"):
+        out.unmapped.append(f'markup.goldmark.parser.autoHeadingIDType = "{id_type}": heading ids follow "github"')
     if raw.get("uglyurls"):
         out.unmapped.append("uglyURLs = true: sitegen writes /post/ folders, not /post.html")
 

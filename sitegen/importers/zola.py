@@ -72,6 +72,11 @@ def plan(raw: dict[str, Any], site_dir: Path) -> Plan:
     s["content"] = {"conventions": "zola", "slugs": "slugify" if slug_mode == "on" else "safe"}
     if slug_mode == "off":
         out.unmapped.append('slugify.paths = "off": sitegen uses "safe" (only characters a path cannot hold change)')
+    anchors = (raw.get("slugify") or {}).get("anchors", "on")
+    # Heading ids as Zola made them, so #fragment links into old posts keep working.
+    s["markdown"] = {"heading_ids": "zola"}
+    if anchors != "on":
+        out.unmapped.append(f'slugify.anchors = "{anchors}": heading ids follow Zola\'s "on" rule')
 
     feeds_on = raw.get("generate_feeds", raw.get("generate_feed", False))
     names = raw.get("feed_filenames") or [raw.get("feed_filename", "atom.xml")]

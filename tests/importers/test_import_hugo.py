@@ -53,6 +53,7 @@ def test_init_maps_pagination_permalinks_menu_and_feeds(built: tuple[Path, Path,
     assert config["collections"]["posts"]["paginate"] == 3
     assert config["menu"] == [{"name": "Posts", "url": "/posts/"}, {"name": "About", "url": "/about/"}]
     assert config["feeds"]["filename"] == "index.xml"
+    assert config["markdown"] == {"heading_ids": "hugo"}  # #fragment links into old posts keep working
     assert (out / "posts/index.xml").is_file() and (out / "page/2/index.html").is_file()
 
 

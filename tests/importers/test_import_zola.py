@@ -87,6 +87,7 @@ def test_init_maps_taxonomies_feeds_and_slugs(built: tuple[Path, Path, str]) -> 
     _, out, toml = built
     config = tomllib.loads(toml)
     assert config["content"] == {"conventions": "zola", "slugs": "safe"}
+    assert config["markdown"] == {"heading_ids": "zola"}  # #fragment links into old posts keep working
     assert config["taxonomies"]["categories"] == {"feed": False, "paginate": 5}
     assert (out / "tags/rust/atom.xml").is_file() and not (out / "categories/news/atom.xml").exists()
 
