@@ -132,6 +132,8 @@ class SiteConfig:
     slugs: str = "slugify"
     """How file names become slugs: "slugify" (lower-case words), "safe" (as written, only characters a
     path cannot hold changed: Zola's `safe`, Jekyll) or "lower" (safe, then lower-cased: Hugo's default)."""
+    allow_outside: tuple[Path, ...] = ()
+    """Folders outside the site that symlinks in content/, static/ or templates/ may lead into ([build])."""
     extra: dict[str, Any] = field(default_factory=dict)
     """The `[extra]` table, handed to templates as site.extra."""
     digest: str = ""
@@ -155,7 +157,7 @@ class SiteConfig:
 TOP_KEYS = frozenset({
     "title", "base_url", "author", "description", "language", "timezone", "theme", "templates_dir", "summary_length",
     "collections", "taxonomies", "menu", "home", "feeds", "markdown", "links", "check", "images", "runbooks",
-    "content", "extra",
+    "content", "build", "extra",
 })
 TABLE_KEYS = {
     "collections.*": frozenset({
@@ -172,6 +174,7 @@ TABLE_KEYS = {
     ),
     "runbooks": frozenset({"verified_dir"}),
     "content": frozenset({"conventions", "slugs"}),
+    "build": frozenset({"allow_outside"}),
 }
 CONVENTIONS = ("sitegen", "zola", "hugo", "jekyll")
 # The same names as sitegen.markdown.headings.HEADING_ID_SCHEMES (config must not import the renderer).
@@ -417,8 +420,9 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
     images = _table(data, "images", path)
     runbooks = _table(data, "runbooks", path)
     content = _table(data, "content", path)
+    build = _table(data, "build", path)
     for name, table in (("home", home), ("feeds", feeds), ("markdown", markdown), ("check", check),
-                        ("images", images), ("runbooks", runbooks), ("content", content)):
+                        ("images", images), ("runbooks", runbooks), ("content", content), ("build", build)):
         _check_keys(table, TABLE_KEYS[name], f"{name}.", path)
     external = _get(check, "external_pages", list, [], path, "check.")
     if not all(isinstance(p, str) and p.startswith("/") for p in external):
@@ -450,6 +454,10 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
     if not summary_separator or "\n" in summary_separator:
         raise ConfigError("markdown.summary_separator must be one line of text, like \"<!-- more -->\"",
                           path, _key_line(path, "summary_separator"))
+    outside = _get(build, "allow_outside", list, [], path, "build.")
+    if not all(isinstance(p, str) and p.strip() for p in outside):
+        raise ConfigError("build.allow_outside must be a list of folder paths, like [\"../shared/images\"]",
+                          path, _key_line(path, "allow_outside"))
     feed_filename = _get(feeds, "filename", str, "atom.xml", path, "feeds.")
     if "/" in feed_filename or feed_filename in ("", ".", ".."):
         raise ConfigError(f"feeds.filename must be a plain file name, not {feed_filename!r}", path)
@@ -481,6 +489,7 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
         conventions=conventions,
         slugs=slugs,
         templates_dir=_templates_dir(data, path),
+        allow_outside=tuple(site_dir / p for p in outside),
         extra=_table(data, "extra", path),
         digest=digest,
     )

@@ -1,5 +1,6 @@
 """Putting a build in place: static copies into staging, staged or in-memory files moved over the
-output directory one atomic rename each, outputs no longer made removed.
+output directory one atomic rename each, outputs no longer made removed. Published files are
+0644 and folders 0755.
 
 Nothing reaches the output directory until every page has rendered, so a failed build leaves
 the previous site intact.
@@ -18,6 +19,12 @@ from sitegen.build.scan import file_stat
 if TYPE_CHECKING:
     from sitegen.build.builder import Report
 
+FILE_MODE = 0o644
+DIR_MODE = 0o755
+"""Published files and folders get ordinary modes, whatever the source's or the umask: a 0600 file
+in static/ is not a secret kept (anything under static/ is published), and a 0700 one would be
+unreadable to the web server."""
+
 
 def commit(
     out_dir: Path,
@@ -29,32 +36,47 @@ def commit(
     report: Report,
 ) -> None:
     linked = static_plan.get("linked", ())
+    vanished = []
     for src, rel in static_plan["copies"]:
         target = staging / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(target.parent)
         if rel in linked:
             try:
                 os.link(src, target)
+                os.chmod(target, FILE_MODE)
                 continue
+            except FileNotFoundError:
+                pass  # gone from the cache: the copy below says whether the file is gone too
             except OSError:  # another file system, or links not allowed: copy
                 pass
-        shutil.copyfile(src, target)
+        try:
+            shutil.copyfile(src, target)
+        except FileNotFoundError:
+            if os.path.lexists(src):
+                raise
+            vanished.append(rel)  # deleted since the scan: a deleted file, not an error
+            continue
+        os.chmod(target, FILE_MODE)
+    for rel in vanished:
+        report.copied.remove(rel)
+        del static_plan["final"][rel]
+        static_plan["removed"].append(rel)
     if not out_dir.exists() and staging.exists() and not memory:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         os.rename(staging, out_dir)
     else:
         for rel in [*report.written, *report.copied]:
             target = out_dir / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
+            make_dirs(target.parent)
             data = memory.get(rel)
             if data is None:
                 os.replace(staging / rel, target)
             else:
                 # Each file still appears whole: written beside its target, then renamed.
                 tmp = target.with_name(f".{target.name}.sitegen-tmp")
-                tmp.write_bytes(data)
+                write_file(tmp, data)
                 os.replace(tmp, target)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_dirs(out_dir)
     gone = [p for p in old_outputs if p not in outputs] + list(static_plan["removed"])
     for rel in gone:
         target = out_dir / rel
@@ -70,6 +92,30 @@ def commit(
     for rel in report.copied:
         src, st, _ = static_plan["final"][rel]
         static_plan["final"][rel] = (src, st, file_stat(out_dir / rel))
+
+
+def make_dirs(path: Path) -> None:
+    """mkdir -p, each folder it makes 0755 whatever the umask (a web server must read them)."""
+    if path.is_dir():
+        return
+    make_dirs(path.parent)
+    try:
+        os.mkdir(path)
+    except FileExistsError:
+        return
+    os.chmod(path, DIR_MODE)
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write a published file, 0644 whatever the umask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 def prune_empty_dirs(directory: Path, stop: Path) -> None:

@@ -80,6 +80,9 @@ class PageLoader:
             path = config.content_dir / key
             try:
                 data = path.read_bytes()
+            except FileNotFoundError:  # deleted since the scan: a deleted page, not an error
+                content.pop(key, None)
+                continue
             except OSError as exc:
                 raise ContentError(f"cannot read: {exc.strerror}", f"content/{key}") from None
             if not full and old is not None and old.source_hash == source_digest(data) and not uses_stale:

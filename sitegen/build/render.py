@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sitegen.build.commit import make_dirs, write_file
 from sitegen.build.plan import Planner, definition
 from sitegen.errors import SitegenError, TemplateError
 from sitegen.model import Output, Site
@@ -199,8 +200,8 @@ class RenderJob:
                 else:
                     assert self.staging is not None
                     target = self.staging / out.path
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(data)
+                    make_dirs(target.parent)
+                    write_file(target, data)
                 stat = None  # filled in once the file is in place
             results.append((out.path, (definition(out), deps, stat, digest), written))
         return results

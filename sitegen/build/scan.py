@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from sitegen.config import CONFIG_NAME, SiteConfig
+from sitegen.errors import ContentError
 
 _IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part")
 
@@ -26,12 +27,49 @@ def skipped(name: str, keep_dots: bool) -> bool:
     return name.startswith(".") and not keep_dots
 
 
-def walk(root: Path, keep_dots: bool = False) -> dict[str, Stat]:
-    """rel path → (mtime_ns, size) for every file below root, dot files and editor droppings skipped."""
+class Fence:
+    """Where symlinks met in a walk may lead: inside `roots` (the site, or a theme's folder, and
+    the folders `[build] allow_outside` names), never elsewhere. Errors name the link relative to
+    `site`, the way the user wrote it."""
+
+    def __init__(self, site: Path, roots: Iterable[Path]) -> None:
+        self.site = site
+        self.roots = tuple(os.path.realpath(r) for r in roots)
+
+    def inside(self, real: str) -> bool:
+        return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in self.roots)
+
+    def name(self, path: str) -> str:
+        try:
+            return Path(path).relative_to(self.site).as_posix()
+        except ValueError:
+            return path
+
+    def check(self, path: str) -> str:
+        """The real path of a symlink (or a walk's root), or a ContentError naming it."""
+        real = os.path.realpath(path)
+        if not self.inside(real):
+            raise ContentError(
+                f"symlink leads outside the site (to {real}); sitegen never publishes files from outside it "
+                "(name the folder in [build] allow_outside in sitegen.toml to allow it)",
+                self.name(path),
+            )
+        return real
+
+
+def walk(root: Path, keep_dots: bool = False, fence: Fence | None = None) -> dict[str, Stat]:
+    """rel path → (mtime_ns, size) for every file below root, dot files and editor droppings skipped.
+
+    With a fence, a symlink leading out of it is an error (and so is a loop of symlinked folders);
+    a file or folder that vanishes while it is walked is simply not there.
+    """
     found: dict[str, Stat] = {}
-    stack = [("", str(root))]
+    start = str(root)
+    if fence is not None and os.path.lexists(start):
+        fence.check(start)
+    stack: list[tuple[str, str, frozenset[str]]] = [("", start, frozenset())]
     while stack:
-        prefix, path = stack.pop()
+        prefix, path, linked = stack.pop()
         try:
             entries = os.scandir(path)
         except (FileNotFoundError, NotADirectoryError):
@@ -42,11 +80,21 @@ def walk(root: Path, keep_dots: bool = False) -> dict[str, Stat]:
                 if skipped(name, keep_dots):
                     continue
                 rel = prefix + name
-                if entry.is_dir():
-                    stack.append((rel + "/", entry.path))
-                elif entry.is_file():
-                    st = entry.stat()
-                    found[rel] = (st.st_mtime_ns, st.st_size)
+                chain = linked
+                if fence is not None and entry.is_symlink():
+                    real = fence.check(entry.path)
+                    if real in linked:
+                        raise ContentError("symlink loop: this link leads back to a folder it is in",
+                                           fence.name(entry.path))
+                    chain = linked | {real}
+                try:
+                    if entry.is_dir():
+                        stack.append((rel + "/", entry.path, chain))
+                    elif entry.is_file():
+                        st = entry.stat()
+                        found[rel] = (st.st_mtime_ns, st.st_size)
+                except FileNotFoundError:  # deleted since the folder was listed
+                    continue
     return found
 
 
@@ -86,10 +134,22 @@ def input_roots(config: SiteConfig) -> dict[str, Path]:
     }
 
 
+def fences(config: SiteConfig) -> dict[str, Fence]:
+    """Each part of a scan and where its symlinks may lead: the site's own folders stay in the
+    site, a theme's in the theme's folder."""
+    from sitegen.theme import theme_dir
+
+    site = config.root
+    own = Fence(site, (site, *config.allow_outside))
+    theme = Fence(site, (theme_dir(config), *config.allow_outside))
+    return {part: theme if part.startswith("theme_") else own for part in input_roots(config)}
+
+
 def scan_inputs(config: SiteConfig) -> Scan:
     roots = input_roots(config)
+    fenced = fences(config)
     # Dot files are published from static/ (.well-known); elsewhere they are editor state.
-    scan = {part: walk(root, keep_dots=part.endswith("static")) for part, root in roots.items()}
+    scan = {part: walk(root, keep_dots=part.endswith("static"), fence=fenced[part]) for part, root in roots.items()}
     # Folders starting with "_" are not collections (see discover_collections): skip them.
     found = scan["content"]
     scan["content"] = {k: v for k, v in found.items() if is_content(k)}
@@ -113,9 +173,9 @@ def rescan_hinted(config: SiteConfig, old_scan: Scan, changed: Iterable[str | Pa
             name = rel.as_posix()
             if any(skipped(p, part.endswith("static")) for p in rel.parts):
                 break
-            if path.is_dir() or (name not in scan[part] and not path.exists() and
+            if path.is_symlink() or path.is_dir() or (name not in scan[part] and not path.exists() and
                                  any(k.startswith(name + "/") for k in scan[part])):
-                return None  # a folder came or went: scan everything
+                return None  # a folder or a symlink came or went: scan everything (and check where it leads)
             if part == "content" and not is_content(name):
                 if not is_content_file(name):
                     break

@@ -160,3 +160,21 @@ def test_bound_to_every_interface_addresses_are_accepted_but_names_are_not() -> 
     assert guard.host_ok("192.168.1.20:8000") and guard.host_ok("[fe80::1]:8000") and guard.host_ok("localhost:8000")
     assert not guard.host_ok("attacker.example:8000") and not guard.host_ok("192.168.1.20:8001")
     assert HostGuard("127.0.0.1", 80).host_ok("localhost")  # the default port may be left out
+
+
+def test_serve_refuses_links_out_of_the_site(site: Path, tmp_path: Path) -> None:
+    from sitegen.serve import Preview
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "id_ed25519").write_text("PRIVATE KEY")
+    (site / "static" / "keys").symlink_to(outside)
+    log = io.StringIO()
+    preview = Preview(site, cache_dir=tmp_path / "cache", port=0, log=log, environ={"HOME": str(tmp_path)})
+    with Running(preview) as running:
+        assert running.preview.hub.error is not None and running.preview.hub.error["file"] == "static/keys"
+        port = preview.port
+        status, _, body = request(port, "/keys/id_ed25519", {"Host": f"127.0.0.1:{port}"})
+        assert status == 404 and b"PRIVATE KEY" not in body
+        assert not list(preview.out_dir.rglob("id_ed25519"))
+    assert "error: static/keys: symlink leads outside the site" in log.getvalue()
