@@ -68,7 +68,9 @@ def corpus() -> Corpus:
 def site(corpus: Corpus, tmp_path_factory: pytest.TempPathFactory) -> SiteDir:
     site = SiteDir(tmp_path_factory.mktemp("wolfgirl"))
     site.root.mkdir()
-    shutil.copyfile(PORT_CONFIG, site.root / "sitegen.toml")
+    # The corpus stays where it is: content/ links to it, which the site must allow by name.
+    config = PORT_CONFIG.read_text("utf-8") + f'\n[build]\nallow_outside = ["{CORPUS / "content"}"]\n'
+    (site.root / "sitegen.toml").write_text(config, "utf-8")
     (site.root / "content").symlink_to(CORPUS / "content", target_is_directory=True)
     site.build()
     return site
