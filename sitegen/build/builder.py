@@ -23,7 +23,7 @@ from sitegen.build.images import ImageStep, image_stats
 from sitegen.build.pages import PageLoader
 from sitegen.build.plan import MISSING, plan_static, same_structure
 from sitegen.build.render import RenderStep
-from sitegen.build.scan import Scan, rescan_hinted, scan_inputs, tampered_outputs
+from sitegen.build.scan import Scan, input_roots, rescan_hinted, scan_inputs, tampered_outputs
 from sitegen.build.store import BodyStore, cache_dir_for, default_cache_root, load_manifest, save_manifest
 from sitegen.build.verified import VerificationStep
 from sitegen.config import SiteConfig, load_config
@@ -230,6 +230,8 @@ class Builder(PageLoader, RenderStep, VerificationStep):
             secrets = self._guard_secrets(records, new_outputs, secrets_then, staging, report)
             commit(self.out_dir, staging, self._memory, new_outputs, state.get("outputs", {}), static_plan, report)
             self._memory = {}
+            if static_plan["vanished"]:
+                _forget(scan, config, set(static_plan["vanished"]))
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
@@ -342,3 +344,13 @@ class Builder(PageLoader, RenderStep, VerificationStep):
 def build(site_dir: Path, out_dir: Path | None = None, **kwargs: Any) -> Report:
     """One-shot build for the CLI and tests."""
     return Builder(site_dir, out_dir, **kwargs).build()
+
+
+def _forget(scan: Scan, config: SiteConfig, gone: set[str]) -> None:
+    """Drop files that vanished before they could be copied from the scan this build saves, so the
+    next build sees them as new even if they come back with the same (mtime, size)."""
+    roots = {**input_roots(config), "content_files": config.content_dir}
+    for part in ("theme_static", "site_static", "content_files"):
+        entries = scan.get(part, {})
+        for key in [k for k in entries if str(roots[part] / k) in gone]:
+            del entries[key]

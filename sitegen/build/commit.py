@@ -55,6 +55,7 @@ def commit(
             if os.path.lexists(src):
                 raise
             vanished.append(rel)  # deleted since the scan: a deleted file, not an error
+            static_plan["vanished"].append(str(src))
             continue
         os.chmod(target, FILE_MODE)
     for rel in vanished:

@@ -182,4 +182,4 @@ def plan_static(
         final[rel] = (str(src), st, prev[2] if prev else None)
     removed = [rel for rel in old_final if rel not in final and rel not in generated]
     # Image variants are hard-linked from the cache (never edited in place there), not copied.
-    return {"copies": copies, "final": final, "removed": removed, "linked": set(images or ())}
+    return {"copies": copies, "final": final, "removed": removed, "linked": set(images or ()), "vanished": []}
