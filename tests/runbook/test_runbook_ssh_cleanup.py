@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from runbook_support import base_environ, spawn_cli, wait_for_line
+from runbook_support import base_environ, spawn_cli, wait_for_line, wait_gone
 
 from sitegen.runbook.jobs import Job
 from sitegen.runbook.model import Host
@@ -87,13 +87,18 @@ def test_timeout_leaves_nothing(sshd, write_runbook, run_cli, env, remote_tmp) -
     assert leftovers(remote_tmp) == []
 
 
-def test_ctrl_c_leaves_nothing(sshd, write_runbook, env, tmp_path, remote_tmp) -> None:
-    path = write_runbook(book(sshd, "```sh {#serve on=web}\necho serving\nsleep 120\n```\n"))
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGHUP, 129), (signal.SIGTERM, 143)])
+def test_ctrl_c_hangup_and_kill_leave_nothing(sshd, write_runbook, env, tmp_path, remote_tmp, sig, code) -> None:
+    pid_file = tmp_path / "pid"
+    body = f"```sh {{#serve on=web}}\necho $$ > {pid_file}\necho serving\nsleep 120\n```\n"
+    path = write_runbook(book(sshd, body))
     proc = spawn_cli(str(path), "--state-dir", str(tmp_path / "state"), env=env)
     wait_for_line(proc, "[serve@web] serving")
-    proc.send_signal(signal.SIGINT)
-    proc.communicate(timeout=60)
-    assert proc.returncode == 130
+    proc.send_signal(sig)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == code
+    assert f"interrupted by {sig.name}" in out
+    assert wait_gone(int(pid_file.read_text()))
     assert leftovers(remote_tmp) == []
 
 
