@@ -88,18 +88,9 @@ def served(page: Path) -> Iterator[str]:
     server.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
-        yield chromium
-        chromium.close()
-
-
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_step_cards_pass_axe_in_both_schemes(served: str, browser: Any, scheme: str) -> None:
+    """`browser` is the session's Chromium (tests/conftest.py)."""
     assert AXE_JS.is_file(), f"axe-core is missing at {AXE_JS}: run .ci/run (npm install axe-core)"
     context = browser.new_context(color_scheme=scheme, viewport={"width": 900, "height": 1200})
     tab = context.new_page()
