@@ -86,6 +86,27 @@ class ImagesConfig:
 
 IMAGE_FORMATS = ("avif", "webp")
 
+# The theme's interface words; `[strings]` in sitegen.toml replaces any of them (a blog in
+# another language translates these and sets `language`).
+DEFAULT_STRINGS = {
+    "min_read": "min read",
+    "contents": "Contents",
+    "older": "Older",
+    "newer": "Newer",
+    "notes": "Notes",
+    "note": "Note",
+    "back_to_reference": "Back to reference",
+    "skip_to_content": "Skip to content",
+    "latest_posts": "Latest posts",
+    "updated": "Updated",
+    "tags": "Tags",
+    "page_of": "Page {n} of {total}",
+    "subscribe": "Subscribe",
+    "archives": "Archives",
+    "atom_feed": "Atom feed",
+    "back_to_top": "Back to top",
+}
+
 
 @dataclass(frozen=True)
 class SiteConfig:
@@ -110,8 +131,8 @@ class SiteConfig:
     """Entries per feed; 0 keeps every entry."""
     summary_length: int = 200
     """Characters kept of the first paragraph when `description` is absent."""
-    highlight_light: str = "default"
-    highlight_dark: str = "monokai"
+    highlight_light: str = "sitegen-light"
+    highlight_dark: str = "sitegen-dark"
     heading_ids: str = "sitegen"
     """How headings get their ids: sitegen, github, hugo or zola ([markdown])."""
     summary_separator: str = "<!-- more -->"
@@ -136,6 +157,14 @@ class SiteConfig:
     """Folders outside the site that symlinks in content/, static/ or templates/ may lead into ([build])."""
     extra: dict[str, Any] = field(default_factory=dict)
     """The `[extra]` table, handed to templates as site.extra."""
+    strings: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_STRINGS))
+    """Interface words of the theme ([strings]), defaults filled in."""
+    intro: str = ""
+    """Markdown shown above the recent posts on the home page ([home] intro)."""
+    intro_page: str = ""
+    """A page under content/ whose body is the home page's intro ([home] intro_page)."""
+    og_image: str = ""
+    """Default social image (og:image) for pages without their own `image`."""
     digest: str = ""
     """Hash of the config file's bytes; a change rebuilds everything."""
 
@@ -157,14 +186,17 @@ class SiteConfig:
 TOP_KEYS = frozenset({
     "title", "base_url", "author", "description", "language", "timezone", "theme", "templates_dir", "summary_length",
     "collections", "taxonomies", "menu", "home", "feeds", "markdown", "links", "check", "images", "runbooks",
-    "content", "build", "extra",
+    "content", "build", "extra", "strings", "theme_options",
 })
 TABLE_KEYS = {
     "collections.*": frozenset({
         "title", "permalink", "url", "dated", "listed", "paginate", "feed", "archives", "template", "index_template",
     }),
     "taxonomies.*": frozenset({"title", "permalink", "url", "feed", "paginate"}),
-    "home": frozenset({"collections", "paginate"}),
+    "home": frozenset({"collections", "paginate", "intro", "intro_page"}),
+    "theme_options": frozenset(
+        {"og_image"}
+    ),
     "feeds": frozenset({"filename", "limit"}),
     "markdown": frozenset({"highlight_light", "highlight_dark", "heading_ids", "summary_separator"}),
     "check": frozenset({"external_pages"}),
@@ -458,6 +490,14 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
     if not all(isinstance(p, str) and p.strip() for p in outside):
         raise ConfigError("build.allow_outside must be a list of folder paths, like [\"../shared/images\"]",
                           path, _key_line(path, "allow_outside"))
+    strings_raw = _table(data, "strings", path)
+    _check_keys(strings_raw, frozenset(DEFAULT_STRINGS), "strings.", path)
+    for key, value in strings_raw.items():
+        if not isinstance(value, str):
+            raise ConfigError(f"strings.{key} must be a string", path, _key_line(path, key))
+    strings = {**DEFAULT_STRINGS, **strings_raw}
+    opts = _table(data, "theme_options", path)
+    _check_keys(opts, TABLE_KEYS["theme_options"], "theme_options.", path)
     feed_filename = _get(feeds, "filename", str, "atom.xml", path, "feeds.")
     if "/" in feed_filename or feed_filename in ("", ".", ".."):
         raise ConfigError(f"feeds.filename must be a plain file name, not {feed_filename!r}", path)
@@ -478,8 +518,8 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
         feed_filename=feed_filename,
         feed_limit=_get(feeds, "limit", int, 20, path, "feeds."),
         summary_length=_get(data, "summary_length", int, 200, path, ""),
-        highlight_light=_get(markdown, "highlight_light", str, "default", path, "markdown."),
-        highlight_dark=_get(markdown, "highlight_dark", str, "monokai", path, "markdown."),
+        highlight_light=_get(markdown, "highlight_light", str, "sitegen-light", path, "markdown."),
+        highlight_dark=_get(markdown, "highlight_dark", str, "sitegen-dark", path, "markdown."),
         heading_ids=heading_ids,
         summary_separator=summary_separator,
         links_missing=links_missing,
@@ -491,6 +531,10 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
         templates_dir=_templates_dir(data, path),
         allow_outside=tuple(site_dir / p for p in outside),
         extra=_table(data, "extra", path),
+        strings=strings,
+        intro=_get(home, "intro", str, "", path, "home."),
+        intro_page=_get(home, "intro_page", str, "", path, "home."),
+        og_image=_get(opts, "og_image", str, "", path, "theme_options."),
         digest=digest,
     )
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from sitegen import __version__
 from sitegen.content import PageRecord
 from sitegen.model import Site
 from sitegen.urls import href, slugify
@@ -348,6 +349,11 @@ class SiteView:
         self.timezone = cfg.timezone
         self.menu = cfg.menu
         self.extra = cfg.extra
+        self.strings = cfg.strings
+        self.sitegen_version = __version__
+        self.intro = cfg.intro
+        self.intro_page = cfg.intro_page
+        self.og_image = cfg.og_image
         self.build_time = build_time
         self.feed_url = href(res.site.feed_url("/"))
         self.collections = _Lookup(lambda n: CollectionView(res, n), lambda: iter(res.site.collections))

@@ -31,7 +31,7 @@ def _dist_version(module: str) -> str:
 
 
 RENDERER_VERSION = (
-    f"6+mdit{markdown_it.__version__}+mditpp{mdit_py_plugins.__version__}"
+    f"7+mdit{markdown_it.__version__}+mditpp{mdit_py_plugins.__version__}"
     f"+pygments{pygments.__version__}+l2m{_dist_version('latex2mathml')}"
 )
 """Changes whenever the HTML for the same input may change; use it in cache keys."""

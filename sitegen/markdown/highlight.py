@@ -15,9 +15,10 @@ from pygments.util import ClassNotFound
 
 from sitegen.errors import ConfigError
 from sitegen.fence import FenceInfo
+from sitegen.markdown.palette import STYLES
 
 
-def highlight_css(light: str = "default", dark: str = "monokai") -> str:
+def highlight_css(light: str = "sitegen-light", dark: str = "sitegen-dark") -> str:
     """Pygments CSS for `pre.highlight`; the `dark` style applies under `prefers-color-scheme: dark`.
 
     Raises ConfigError for a style name Pygments does not know.
@@ -25,9 +26,9 @@ def highlight_css(light: str = "default", dark: str = "monokai") -> str:
 
     def rules(style: str) -> str:
         try:
-            formatter = HtmlFormatter(style=style)
+            formatter = HtmlFormatter(style=STYLES.get(style, style))
         except ClassNotFound:
-            known = ", ".join(sorted(get_all_styles()))
+            known = ", ".join(sorted([*STYLES, *get_all_styles()]))
             raise ConfigError(f"unknown highlight style {style!r} (known: {known})") from None
         # Only the scoped rules: `get_style_defs()` also emits a global `pre { … }` rule,
         # which would restyle every `<pre>` of the theme.

@@ -110,17 +110,50 @@ def _render_heading_open(
     return f'{opening}<a class="anchor" href="#{escapeHtml(str(slug))}" aria-label="Permalink: {text}">#</a>'
 
 
+def render_list_item_open(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """A GFM task item's checkbox, labelled by the item's own text (axe `label`)."""
+    token = tokens[idx]
+    result = self.renderToken(tokens, idx, options, env)
+    if token.meta and "checked" in token.meta:
+        text = ""
+        for tok in tokens[idx + 1:]:
+            if tok.type == "inline":
+                text = "".join(c.content for c in tok.children or () if c.type in ("text", "code_inline")).strip()
+                break
+            if tok.type == "list_item_close":
+                break
+        checked = ' checked=""' if token.meta["checked"] else ""
+        label = f' aria-label="{escapeHtml(text)}"' if text else ""
+        result += f'<input class="task-list-item-checkbox" disabled="" type="checkbox"{checked}{label}> '
+    return result
+
+
+def render_code_inline(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """Inline code; a short word with a hyphen (`-m`, `--yes`) is kept on one line, so a narrow
+    screen never breaks it after its dash. Long words may still wrap (no sideways scroll)."""
+    token = tokens[idx]
+    words = escapeHtml(token.content).split(" ")
+    body = " ".join(f'<span class="nobr">{w}</span>' if "-" in w and len(w) <= 32 else w for w in words)
+    return f"<code{self.renderAttrs(token)}>{body}</code>"
+
+
 class Renderer:
     """Markdown → HTML, reusable: build once, call `render()` for each document."""
 
-    def __init__(self, *, heading_ids: str = "sitegen", summary_separator: str = DEFAULT_SUMMARY_SEPARATOR) -> None:
+    def __init__(self, *, heading_ids: str = "sitegen", summary_separator: str = DEFAULT_SUMMARY_SEPARATOR,
+                 footnote_words: tuple[str, str, str] = ("Notes", "Note", "Back to reference")) -> None:
         """`heading_ids`: one of HEADING_ID_SCHEMES (see sitegen.markdown.headings).
         `summary_separator`: the raw HTML line or paragraph that ends a post's summary."""
         if heading_ids not in HEADING_ID_SCHEMES:
             raise ValueError(f"unknown heading id scheme {heading_ids!r}")
         self._slugify = SCHEMES[heading_ids]
         self._separator = _squeeze(summary_separator)
-        self.options_key = f"ids={heading_ids}\0more={summary_separator}"
+        self.options_key = f"ids={heading_ids}\0more={summary_separator}\0fn={'|'.join(footnote_words)}"
+        self._footnote_words = footnote_words
         self._block_md: MarkdownIt | None = None
         """The options as text, for cache keys: the same document renders differently under others."""
         md = MarkdownIt("commonmark", {"html": True, "typographer": False, "xhtmlOut": False})
@@ -148,6 +181,9 @@ class Renderer:
         # The plugin renders `$$…$$` inside a paragraph as a <div>, which cannot sit in a
         # <p>; a <span> holding block-mode MathML displays the same and stays valid.
         md.add_render_rule("math_inline_double", render_math_inline_double)
+        md.options["footnote_words"] = footnote_words
+        md.add_render_rule("list_item_open", render_list_item_open)
+        md.add_render_rule("code_inline", render_code_inline)
         md.add_render_rule("footnote_ref", footnotes.render_footnote_ref)
         md.add_render_rule("footnote_block_open", footnotes.render_footnote_block_open)
         md.add_render_rule("footnote_block_close", footnotes.render_footnote_block_close)

@@ -42,7 +42,8 @@ def test_footnote_cited_twice_gets_two_back_links(renderer: Renderer) -> None:
 def test_footnote_cited_from_a_footnote_is_listed(renderer: Renderer) -> None:
     html = render(renderer, FOOTNOTED, doc_id="p").html
     assert '<li id="fn-p-3" class="footnote-item"><p>Last.' in html
-    assert '<section class="footnotes" aria-label="Footnotes">' in html
+    assert ('<section class="footnotes" aria-labelledby="footnotes-p">\n'
+            '<h2 class="footnotes-title" id="footnotes-p">Notes</h2>') in html
 
 
 def test_two_documents_on_one_page_share_no_ids(renderer: Renderer) -> None:
