@@ -249,8 +249,8 @@ def test_a_no_change_rebuild_writes_nothing(site):
 
 def test_her_menu_and_home_intro_come_from_the_config(site):
     home = _page(site, "/")
-    nav = home.split('<nav class="site-nav"', 1)[1].split("</nav>", 1)[0]
-    names = [part.split("<", 1)[0].split(">")[-1] for part in nav.split("</a>")[:-1]]
+    nav = home.split("<nav class=\"site-nav\" aria-label=\"Main\">", 1)[1].split("</nav>", 1)[0]
+    names = [re.sub(r"<[^>]*>", "", part).strip() for part in nav.split("</a>")[:-1]]
     assert names == ["Home", "About", "Friends", "Blog", "Cybersec"]
     assert '<p class="lead">A wolfgirl' in home
     assert (site.root / "templates").exists() is False
