@@ -123,3 +123,13 @@ def test_typography_uses_system_fonts_and_a_readable_measure() -> None:
     measure = re.fullmatch(r"([\d.]+)rem", LIGHT["measure"])
     assert measure and 36 <= float(measure.group(1)) <= 46, "about 65 characters a line"
     assert re.search(r"body\s*\{[^}]*line-height:\s*1\.[5-7]", CSS)
+
+
+def test_code_blocks_scale_with_the_body_text_and_chips_survive_striped_rows() -> None:
+    """Body text grows with the viewport (a clamp() in rem); code blocks follow it in em, not a
+    fixed rem. Inline code on an even table row keeps a background of its own."""
+    pre = re.search(r"(?m)^pre \{([^}]*overflow-x[^}]*)\}", CSS)
+    assert pre and re.search(r"font-size:\s*0\.\d+em", pre.group(1))
+    row = re.search(r"tbody tr:nth-child\(even\) \{[^}]*background:\s*var\((--[\w-]+)\)", CSS)
+    chip = re.search(r"tbody tr:nth-child\(even\) code \{[^}]*background:\s*var\((--[\w-]+)\)", CSS)
+    assert row and chip and row.group(1) != chip.group(1)
