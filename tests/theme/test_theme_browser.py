@@ -42,7 +42,8 @@ EXAMPLE_PAGES = {
 WOLFGIRL_PAGES = {
     "home": "/",
     "home-page-2": "/page/2/",
-    "post": "/blog/",
+    "post": "/blog/up-and-to-the-right/",
+    "blog-list": "/blog/",
     "about": "/about/",
     "friends": "/friends/",
     "cybersec": "/cybersec/",
