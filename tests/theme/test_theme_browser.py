@@ -42,7 +42,7 @@ EXAMPLE_PAGES = {
 WOLFGIRL_PAGES = {
     "home": "/",
     "home-page-2": "/page/2/",
-    "post": "/blog/up-and-to-the-right/",
+    "post": "/blog/2024-02-01-up-and-to-the-right/",
     "blog-list": "/blog/",
     "about": "/about/",
     "friends": "/friends/",
@@ -110,7 +110,9 @@ def _check_pages(browser: Any, base: str, pages: dict[str, str], site: str, shot
         context = browser.new_context(color_scheme=scheme, viewport=size)
         tab = context.new_page()
         for kind, path in pages.items():
-            tab.goto(base + path)
+            response = tab.goto(base + path)
+            # A wrong URL here would let axe pass on the test server's bare error page.
+            assert response and response.status == 200, path
             tab.screenshot(path=str(shots / f"{site}-{kind}-{scheme}-{view}.png"), full_page=True)
             tab.add_script_tag(path=str(AXE_JS))
             violations = tab.evaluate(AXE_RUN)
