@@ -49,11 +49,7 @@ def commit(
                 pass  # gone from the cache: the copy below says whether the file is gone too
             except OSError:  # another file system, or links not allowed: copy
                 pass
-        try:
-            shutil.copyfile(src, target)
-        except FileNotFoundError:
-            if os.path.lexists(src):
-                raise
+        if not _copy_if_present(src, target):
             vanished.append(rel)  # deleted since the scan: a deleted file, not an error
             static_plan["vanished"].append(str(src))
             continue
@@ -93,6 +89,25 @@ def commit(
     for rel in report.copied:
         src, st, _ = static_plan["final"][rel]
         static_plan["final"][rel] = (src, st, file_stat(out_dir / rel))
+
+
+def _copy_if_present(src: Path, target: Path, attempts: int = 3) -> bool:
+    """Copy src to target; False when src is gone.
+
+    An editor's save can delete and write a file again while it is being copied: src is then
+    missing for the copy but present again right after, so copy what it holds now (a few
+    times at most; the recorded stat differs, so the next build checks it again).
+    """
+    for attempt in range(attempts):
+        try:
+            shutil.copyfile(src, target)
+            return True
+        except FileNotFoundError:
+            if not os.path.lexists(src):
+                return False
+            if attempt == attempts - 1:
+                raise
+    return False
 
 
 def make_dirs(path: Path) -> None:

@@ -122,3 +122,27 @@ def test_builds_racing_a_writer_never_crash(site: SiteDir) -> None:
     on_disk = {f"churn-{p.stem.split('-')[1]}.txt" for p in static.glob("churn-*.txt")}
     on_disk |= {f"blog/churn-{p.stem.split('-')[1]}/index.html" for p in blog.glob("churn-*.md")}
     assert published == on_disk  # once the writer stops, the output matches the folder exactly
+
+
+def test_a_static_file_replaced_while_it_is_copied(site: SiteDir, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deleted and written again between the copy's open and the check after it (an editor's
+    save): the file is there, so the build publishes what it holds now instead of crashing."""
+    real_copy = shutil.copyfile
+    victim = site.root / "static" / "gone.css"
+    raced = []
+
+    def copyfile(src: object, dst: object, **kw: object) -> object:
+        if Path(str(src)) == victim and not raced:
+            raced.append(True)
+            victim.unlink()
+            victim.write_text("q { new }")
+            raise FileNotFoundError(2, "No such file or directory", str(src))
+        return real_copy(src, dst, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(shutil, "copyfile", copyfile)
+    site.build()
+    monkeypatch.undo()
+    assert raced and site.read("gone.css") == "q { new }"
+    # it changed after the scan, so the next build looks at it again; then nothing is left to do
+    site.build()
+    assert site.read("gone.css") == "q { new }" and site.build().nothing
