@@ -20,6 +20,23 @@ def normalise_arch(arch: str) -> str:
     return _ARCH_ALIASES.get(arch, arch)
 
 
+def destination_parts(dest: str) -> tuple[str | None, str, str | None]:
+    """(user, host, port) of `user@host:port`, `[v6]:port` or `ssh://user@host:port`."""
+    if dest.startswith("ssh://"):
+        dest = dest[len("ssh://"):].rstrip("/")
+    user, at, hostport = dest.rpartition("@")
+    port: str | None = None
+    if hostport.startswith("["):
+        host, _, rest = hostport[1:].partition("]")
+        if rest.startswith(":"):
+            port = rest[1:]
+    elif hostport.count(":") == 1:
+        host, port = hostport.split(":")
+    else:
+        host = hostport
+    return (user if at else None), host, port
+
+
 @dataclass(frozen=True)
 class Host:
     name: str

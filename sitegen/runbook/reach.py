@@ -15,7 +15,7 @@ import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from sitegen.runbook.model import Host
+from sitegen.runbook.model import Host, destination_parts
 
 SHARED_OPTIONS = (
     ("ControlMaster", "auto"),
@@ -58,27 +58,10 @@ def referenced_hosts(script: str, hosts: Iterable[str]) -> tuple[tuple[str, ...]
     return tuple(found), tuple(unknown)
 
 
-def _parts(dest: str) -> tuple[str | None, str, str | None]:
-    """(user, host, port) of `user@host:port`, `[v6]:port` or `ssh://user@host:port`."""
-    if dest.startswith("ssh://"):
-        dest = dest[len("ssh://"):].rstrip("/")
-    user, at, hostport = dest.rpartition("@")
-    port: str | None = None
-    if hostport.startswith("["):
-        host, _, rest = hostport[1:].partition("]")
-        if rest.startswith(":"):
-            port = rest[1:]
-    elif hostport.count(":") == 1:
-        host, port = hostport.split(":")
-    else:
-        host = hostport
-    return (user if at else None), host, port
-
-
 def destination(host: Host) -> str:
     """What to hand ssh and rsync for a host: its destination as written, or its alias."""
     assert host.ssh is not None
-    port = _parts(host.ssh)[2]
+    port = destination_parts(host.ssh)[2]
     if port is None and not host.ssh.startswith("ssh://"):
         return host.ssh
     return alias(host.name)
@@ -91,7 +74,7 @@ def config_text(hosts: Sequence[Host], control_dir: Path, user_config: str | Non
     for host in hosts:
         if host.ssh is None or destination(host) == host.ssh:
             continue
-        user, name, port = _parts(host.ssh)
+        user, name, port = destination_parts(host.ssh)
         lines.append(f"Host {alias(host.name)}")
         lines.append(f"  HostName {name}")
         if port:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from sitegen.errors import RunbookError
 from sitegen.runbook.jobs import Job
-from sitegen.runbook.model import Host, normalise_arch
+from sitegen.runbook.model import Host, destination_parts, normalise_arch
 from sitegen.runbook.runners import GRACE, Cancel, LineSink, Probe, Result, interpret, pump
 
 _MARK = "\x1esitegen-"
@@ -102,21 +102,12 @@ def split_destination(dest: str) -> tuple[str, str | None]:
     """`user@host:2222` → ("user@host", "2222"); `[::1]:22` and plain aliases work too."""
     if dest.startswith("ssh://"):
         return dest, None  # OpenSSH parses ssh:// URIs itself.
-    user, at, hostport = dest.rpartition("@")
-    port: str | None = None
-    if hostport.startswith("["):
-        host, _, rest = hostport[1:].partition("]")
-        if rest.startswith(":"):
-            port = rest[1:]
-    elif hostport.count(":") == 1:
-        host, port = hostport.split(":")
-    else:
-        host = hostport
+    user, host, port = destination_parts(dest)
     if port is not None and not port.isdigit():
         raise RunbookError(f"ssh destination {dest!r}: port {port!r} is not a number")
     if not host:
         raise RunbookError(f"ssh destination {dest!r} has no host name")
-    return (f"{user}@{host}" if at else host), port
+    return (f"{user}@{host}" if user is not None else host), port
 
 
 def control_dir() -> Path:
