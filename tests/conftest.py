@@ -13,6 +13,9 @@ from typing import Any
 
 import pytest
 
+# The fake Mastodon and Bluesky servers (`fake_mastodon`, `fake_bluesky`) for every suite.
+pytest_plugins = ["fakes.social"]
+
 CHROMIUM = os.environ.get("SITEGEN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
 
