@@ -80,6 +80,8 @@ def main() -> None:
     parser.add_argument("--from", dest="generator", choices=("zola", "hugo"), required=True)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scale", default="", help="comma-separated copies of the posts, e.g. 1,2,4")
+    parser.add_argument("--links-missing", choices=("warn", "error"), default="warn",
+                        help="[links] missing in the written sitegen.toml (warn: build anyway, list them all)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="sitegen-import-") as tmp:
@@ -90,6 +92,8 @@ def main() -> None:
         if proc.returncode:
             raise SystemExit(proc.stderr)
         print(proc.stdout.strip())
+        with (site / "sitegen.toml").open("a", encoding="utf-8") as f:
+            f.write(f'\n[links]\nmissing = "{args.links_missing}"\n')
         out, cache = tmp_path / "out", tmp_path / "cache"
         cold = timed(site, out, cache, args.runs, prepare=lambda: shutil.rmtree(cache, ignore_errors=True))
         nothing = timed(site, out, cache, args.runs)

@@ -32,6 +32,17 @@ class Plan:
     """What the old site has that this sitegen.toml does not reproduce, one sentence each."""
 
 
+def author_name(*values: Any) -> str | None:
+    """A site's author as Hugo and Jekyll configs write it: a name, or a table with `name`
+    (`author: {name: Ada, email: …}`); the first one given wins."""
+    for value in values:
+        if isinstance(value, dict):
+            value = value.get("name")
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
 def read_config(generator: str, site_dir: Path) -> tuple[Path, dict[str, Any]]:
     for name in CONFIG_FILES[generator]:
         path = site_dir / name

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sitegen.importers import Translated, as_list, lift, rename
-from sitegen.importers.convert import Plan
+from sitegen.importers.convert import Plan, author_name
 
 # Hugo accepts these spellings for the same field (front matter keys are case-insensitive).
 _SYNONYMS = {
@@ -87,10 +87,8 @@ def plan(raw: dict[str, Any], site_dir: Path) -> Plan:
     description = params.get("description") or raw.get("description")
     if isinstance(description, str):
         s["description"] = description
-    author = raw.get("author") or params.get("author")
-    if isinstance(author, dict):
-        author = author.get("name")
-    if isinstance(author, str):
+    author = author_name(raw.get("author"), params.get("author"))
+    if author:
         s["author"] = author
     if isinstance(raw.get("languagecode"), str):
         s["language"] = raw["languagecode"]

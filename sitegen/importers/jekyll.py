@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sitegen.importers import Translated, as_list, rename
-from sitegen.importers.convert import Plan
+from sitegen.importers.convert import Plan, author_name
 
 # Jekyll's URL placeholders → sitegen's permalink placeholders.
 PLACEHOLDERS = {
@@ -86,10 +86,8 @@ def plan(raw: dict[str, Any], site_dir: Path) -> Plan:
     for key in ("description", "timezone"):
         if isinstance(raw.get(key), str):
             s[key] = raw[key]
-    author = raw.get("author")
-    if isinstance(author, dict):
-        author = author.get("name")
-    if isinstance(author, str):
+    author = author_name(raw.get("author"))
+    if author:
         s["author"] = author
     if isinstance(raw.get("lang"), str):
         s["language"] = raw["lang"]
