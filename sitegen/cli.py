@@ -1,4 +1,5 @@
-"""Command line: `sitegen build | serve | run | check | new`. Turns SitegenError into one line and exit 1."""
+"""Command line: `sitegen build | serve | run | check | crosspost | init | new`.
+Turns SitegenError into one line and exit 1."""
 
 from __future__ import annotations
 
@@ -73,6 +74,23 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
         runbook_cli.configure(p)
 
     p = sub.add_parser(
+        "crosspost",
+        help="share published posts on Mastodon and Bluesky and write the links back",
+        description="For each published post of the configured collections that has no `mastodon:` or "
+        "`bluesky:` link yet: check its page is live, post it on that network ([social.mastodon], "
+        "[social.bluesky] in sitegen.toml), and write the link into its front matter as one new line.",
+    )
+    p.add_argument("site_dir", nargs="?", default=".", type=Path,
+                   help="site directory holding sitegen.toml (default: .)")
+    p.add_argument("--post", dest="posts", action="append", type=Path, default=[], metavar="FILE",
+                   help="only this post (repeatable); default: every published post missing a link")
+    p.add_argument("--dry-run", action="store_true", help="show the texts that would be posted; send nothing")
+    p.add_argument("--secrets-file", type=Path, metavar="FILE",
+                   help="NAME=VALUE lines (mode 0600) holding the token and app password, if not in the environment")
+    p.add_argument("--state-dir", type=Path, metavar="DIR",
+                   help="where the crosspost journal lives (default: $XDG_STATE_HOME/sitegen)")
+
+    p = sub.add_parser(
         "init",
         help="write a sitegen.toml for an existing Zola, Hugo or Jekyll site",
         description="Read a Zola, Hugo or Jekyll site's config and write a sitegen.toml that reproduces its "
@@ -125,6 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return runbook_cli.execute(args)
         if args.command == "init":
             return _init(args)
+        if args.command == "crosspost":
+            return _crosspost(args)
         if args.command == "new":
             from sitegen import scaffold
 
@@ -146,6 +166,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 2
+
+
+def _crosspost(args: argparse.Namespace) -> int:
+    from sitegen.social.crosspost import crosspost
+
+    secrets = None
+    if args.secrets_file:
+        from sitegen.runbook.cli import read_secrets_file
+
+        secrets = read_secrets_file(args.secrets_file)
+    return crosspost(args.site_dir, posts=args.posts, dry_run=args.dry_run, secrets=secrets,
+                     state_dir=args.state_dir)
 
 
 def _init(args: argparse.Namespace) -> int:

@@ -108,6 +108,61 @@ DEFAULT_STRINGS = {
 }
 
 
+DEFAULT_SOCIAL_TEMPLATE = "{title}\n\n{url}\n\n{hashtags}"
+SOCIAL_PLACEHOLDERS = ("title", "url", "description", "hashtags")
+MASTODON_VISIBILITIES = ("public", "unlisted", "private", "direct")
+
+
+@dataclass(frozen=True)
+class MastodonConfig:
+    """`[social.mastodon]`: where and how `sitegen crosspost` posts to a Mastodon account."""
+
+    instance: str
+    """API base URL of the instance, like https://example.social."""
+    token_env: str = "MASTODON_TOKEN"
+    """Environment variable (or secrets-file name) holding an access token with write:statuses."""
+    collections: tuple[str, ...] = ()
+    """Collections whose posts are shared; empty: every dated, listed collection."""
+    template: str = DEFAULT_SOCIAL_TEMPLATE
+    """The status text: {title} {url} {description} {hashtags}."""
+    visibility: str = "public"
+    """public, unlisted, private or direct."""
+    language: str = ""
+    """ISO 639 code of the posts; empty: the site's `language`."""
+    timeout: float = 20.0
+    """Seconds to wait for an answer before giving up on a request."""
+
+
+@dataclass(frozen=True)
+class BlueskyConfig:
+    """`[social.bluesky]`: where and how `sitegen crosspost` posts to a Bluesky account."""
+
+    handle: str
+    """The account's handle, like someone.bsky.social."""
+    service: str = "https://bsky.social"
+    """The account's PDS, where createSession and createRecord are called."""
+    password_env: str = "BLUESKY_APP_PASSWORD"
+    """Environment variable (or secrets-file name) holding an app password."""
+    appview: str = "https://public.api.bsky.app"
+    """Read-only API the replies under a post are fetched from."""
+    collections: tuple[str, ...] = ()
+    """Collections whose posts are shared; empty: every dated, listed collection."""
+    template: str = DEFAULT_SOCIAL_TEMPLATE
+    """The post text: {title} {url} {description} {hashtags}."""
+    language: str = ""
+    """Language of the posts (`langs`); empty: the site's `language`."""
+    timeout: float = 20.0
+    """Seconds to wait for an answer before giving up on a request."""
+
+
+@dataclass(frozen=True)
+class SocialConfig:
+    """`[social]`: the networks `sitegen crosspost` shares posts on (None: not configured)."""
+
+    mastodon: MastodonConfig | None = None
+    bluesky: BlueskyConfig | None = None
+
+
 @dataclass(frozen=True)
 class SiteConfig:
     root: Path
@@ -163,6 +218,8 @@ class SiteConfig:
     """Markdown shown above the recent posts on the home page ([home] intro)."""
     intro_page: str = ""
     """A page under content/ whose body is the home page's intro ([home] intro_page)."""
+    social: SocialConfig = field(default_factory=SocialConfig)
+    """Crossposting to Mastodon and Bluesky ([social.mastodon], [social.bluesky])."""
     og_image: str = ""
     """Default social image (og:image) for pages without their own `image`."""
     digest: str = ""
@@ -186,7 +243,7 @@ class SiteConfig:
 TOP_KEYS = frozenset({
     "title", "base_url", "author", "description", "language", "timezone", "theme", "templates_dir", "summary_length",
     "collections", "taxonomies", "menu", "home", "feeds", "markdown", "links", "check", "images", "runbooks",
-    "content", "build", "extra", "strings", "theme_options",
+    "content", "build", "extra", "strings", "theme_options", "social",
 })
 TABLE_KEYS = {
     "collections.*": frozenset({
@@ -207,6 +264,13 @@ TABLE_KEYS = {
     "runbooks": frozenset({"verified_dir"}),
     "content": frozenset({"conventions", "slugs"}),
     "build": frozenset({"allow_outside"}),
+    "social": frozenset({"mastodon", "bluesky"}),
+    "social.mastodon": frozenset(
+        {"instance", "token_env", "collections", "template", "visibility", "language", "timeout"}
+    ),
+    "social.bluesky": frozenset(
+        {"service", "handle", "password_env", "appview", "collections", "template", "language", "timeout"}
+    ),
 }
 CONVENTIONS = ("sitegen", "zola", "hugo", "jekyll")
 # The same names as sitegen.markdown.headings.HEADING_ID_SCHEMES (config must not import the renderer).
@@ -349,6 +413,93 @@ def _images(raw: dict[str, Any], path: Path) -> ImagesConfig:
         max_pixels=max_pixels,
         **values,
     )
+
+
+def _social(data: dict[str, Any], collections: list[CollectionConfig], path: Path) -> SocialConfig:
+    social = _table(data, "social", path)
+    _check_keys(social, TABLE_KEYS["social"], "social.", path)
+    networks: dict[str, Any] = {}
+    for name in ("mastodon", "bluesky"):
+        if name not in social:
+            continue
+        raw = social[name]
+        where = f"social.{name}."
+        if not isinstance(raw, dict):
+            raise ConfigError(f"[social.{name}] must be a table", path, _key_line(path, f"social.{name}"))
+        _check_keys(raw, TABLE_KEYS[f"social.{name}"], where, path)
+        common: dict[str, Any] = {}
+        names = _get(raw, "collections", list, [], path, where)
+        for coll in names:
+            if not isinstance(coll, str) or not any(c.name == coll for c in collections):
+                raise ConfigError(f"{where}collections names unknown collection {coll!r}", path,
+                                  _key_line(path, "collections"))
+        common["collections"] = tuple(names)
+        template = _get(raw, "template", str, DEFAULT_SOCIAL_TEMPLATE, path, where)
+        problem = _template_problem(template)
+        if problem:
+            raise ConfigError(f"{where}template {problem}", path, _key_line(path, "template"))
+        common["template"] = template
+        common["language"] = _get(raw, "language", str, "", path, where).strip()
+        timeout = _get(raw, "timeout", (int, float), 20, path, where)
+        if isinstance(timeout, bool) or not 0 < timeout <= 600:
+            raise ConfigError(f"{where}timeout must be a number of seconds between 0 and 600", path,
+                              _key_line(path, "timeout"))
+        common["timeout"] = float(timeout)
+        if name == "mastodon":
+            instance = _social_url(raw, "instance", None, path, where)
+            visibility = _get(raw, "visibility", str, "public", path, where)
+            if visibility not in MASTODON_VISIBILITIES:
+                raise ConfigError(f"{where}visibility must be one of {', '.join(MASTODON_VISIBILITIES)}, "
+                                  f"not {visibility!r}", path, _key_line(path, "visibility"))
+            networks[name] = MastodonConfig(instance=instance, visibility=visibility,
+                                            token_env=_env_name(raw, "token_env", "MASTODON_TOKEN", path, where),
+                                            **common)
+        else:
+            handle = _get(raw, "handle", str, "", path, where).strip().removeprefix("@")
+            if not handle:
+                raise ConfigError(f"{where}handle is required, like \"someone.bsky.social\"", path,
+                                  _key_line(path, "social.bluesky"))
+            networks[name] = BlueskyConfig(
+                handle=handle, service=_social_url(raw, "service", "https://bsky.social", path, where),
+                appview=_social_url(raw, "appview", "https://public.api.bsky.app", path, where),
+                password_env=_env_name(raw, "password_env", "BLUESKY_APP_PASSWORD", path, where), **common)
+    return SocialConfig(**networks)
+
+
+def _template_problem(template: str) -> str | None:
+    """Why a crosspost template cannot be filled: only the bare placeholders, and {url} must be there."""
+    import string
+
+    known = ", ".join("{" + k + "}" for k in SOCIAL_PLACEHOLDERS)
+    try:
+        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(template) if name is not None]
+    except ValueError as exc:
+        return f"is malformed: {exc} (write {{{{ and }}}} for literal braces)"
+    for name, spec, conv in fields:
+        if name not in SOCIAL_PLACEHOLDERS or spec or conv:
+            return f"uses unknown placeholder {{{name}{'!' + conv if conv else ''}{':' + spec if spec else ''}}} " \
+                   f"(known: {known})"
+    if "url" not in {name for name, _, _ in fields}:
+        return "must contain {url}"
+    return None
+
+
+def _social_url(raw: dict[str, Any], key: str, default: str | None, path: Path, where: str) -> str:
+    value = _get(raw, key, str, default or "", path, where).strip()
+    if not value.startswith(("https://", "http://")) or " " in value:
+        need = "is required and must be" if default is None and not value else "must be"
+        raise ConfigError(f"{where}{key} {need} an http(s):// URL, like https://example.social", path,
+                          _key_line(path, key) or _key_line(path, where.rstrip(".")))
+    return value.rstrip("/")
+
+
+def _env_name(raw: dict[str, Any], key: str, default: str, path: Path, where: str) -> str:
+    value = _get(raw, key, str, default, path, where)
+    if not value.replace("_", "a").isalnum() or value[0].isdigit():
+        # A value that is not a variable name is most likely the secret itself: never echo it.
+        raise ConfigError(f"{where}{key} must name an environment variable, like {default!r} (the secret itself "
+                          "belongs in the environment, not in sitegen.toml)", path, _key_line(path, key))
+    return value
 
 
 def _templates_dir(data: dict[str, Any], path: Path) -> str:
@@ -535,6 +686,7 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
         intro=_get(home, "intro", str, "", path, "home."),
         intro_page=_get(home, "intro_page", str, "", path, "home."),
         og_image=_get(opts, "og_image", str, "", path, "theme_options."),
+        social=_social(data, collections, path),
         digest=digest,
     )
 

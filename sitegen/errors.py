@@ -47,6 +47,10 @@ class RunbookError(SitegenError):
     """A runbook is malformed, or a run cannot proceed."""
 
 
+class SocialError(SitegenError):
+    """A post could not be shared on a network (crosspost); the run goes on with the others."""
+
+
 def toml_error_line(exc: Exception) -> int | None:
     """The 1-based line tomllib names in its message ("… (at line 3, column 9)")."""
     import re
