@@ -183,7 +183,8 @@ def test_second_build_does_nothing(tmp_path: Path) -> None:
     assert again.rendered == [] and again.nothing
 
 
-INFRA = {"infra/package.md": "/infra/package/", "infra/deploy.md": "/infra/deploy/"}
+INFRA = {"infra/package.md": "/infra/package/", "infra/deploy.md": "/infra/deploy/",
+         "infra/deploy-s3.md": "/infra/deploy-s3/"}
 
 
 @pytest.mark.parametrize(("source", "url"), [*INFRA.items(), ("content/blog/runbooks.md", "/blog/runbooks/")])
