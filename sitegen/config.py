@@ -192,6 +192,9 @@ class SiteConfig:
     """How headings get their ids: sitegen, github, hugo or zola ([markdown])."""
     summary_separator: str = "<!-- more -->"
     """A line that ends a post's summary where the author puts it ([markdown])."""
+    youtube: str = "link"
+    """The `youtube` shortcode: "link" (a plain link) or "embed" (a click-to-load player that asks
+    nothing of YouTube before the click; feeds keep the link) ([markdown])."""
     links_missing: str = "error"
     """A link to a page that does not exist: "error" stops the build at the first, "warn" builds
     and lists them all ([links] missing)."""
@@ -255,7 +258,7 @@ TABLE_KEYS = {
         {"og_image"}
     ),
     "feeds": frozenset({"filename", "limit"}),
-    "markdown": frozenset({"highlight_light", "highlight_dark", "heading_ids", "summary_separator"}),
+    "markdown": frozenset({"highlight_light", "highlight_dark", "heading_ids", "summary_separator", "youtube"}),
     "check": frozenset({"external_pages"}),
     "links": frozenset({"missing"}),
     "images": frozenset(
@@ -637,6 +640,10 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
     if not summary_separator or "\n" in summary_separator:
         raise ConfigError("markdown.summary_separator must be one line of text, like \"<!-- more -->\"",
                           path, _key_line(path, "summary_separator"))
+    youtube = _get(markdown, "youtube", str, "link", path, "markdown.")
+    if youtube not in ("link", "embed"):
+        raise ConfigError(f'markdown.youtube must be "link" or "embed", not {youtube!r}', path,
+                          _key_line(path, "youtube"))
     outside = _get(build, "allow_outside", list, [], path, "build.")
     if not all(isinstance(p, str) and p.strip() for p in outside):
         raise ConfigError("build.allow_outside must be a list of folder paths, like [\"../shared/images\"]",
@@ -673,6 +680,7 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
         highlight_dark=_get(markdown, "highlight_dark", str, "sitegen-dark", path, "markdown."),
         heading_ids=heading_ids,
         summary_separator=summary_separator,
+        youtube=youtube,
         links_missing=links_missing,
         check_external_pages=tuple(external),
         images=_images(images, path),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 import traceback
 from pathlib import Path
 from typing import Any
@@ -25,11 +26,19 @@ def _isodate(value: dt.datetime | None) -> str:
     return value.isoformat() if value else ""
 
 
+# A click-to-load video player (`[markdown] youtube = "embed"`): feed readers drop or mangle
+# frames, so a feed keeps only the plain link beside it. The frame's document sits escaped in
+# its srcdoc attribute, so no `>` ends the tag early.
+_VIDEO_FRAME_RE = re.compile(r'<iframe class="video-embed"[^>]*></iframe>')
+
+
 def _xml_text(value: Any) -> Markup:
     """Escape HTML (even Markup) once, for Atom's `<content type="html">`."""
     # str.__str__ turns Markup back into a plain str, so html.escape cannot be fooled by Markup's
     # own escaping of replace() arguments.
     plain = str.__str__(value) if isinstance(value, str) else str(value)
+    if 'class="video-embed"' in plain:
+        plain = _VIDEO_FRAME_RE.sub("", plain)
     return Markup(html.escape(plain, quote=False))
 
 

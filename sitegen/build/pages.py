@@ -175,7 +175,7 @@ class PageLoader:
     def _get_renderer(self, config: SiteConfig) -> Any:
         options = {"heading_ids": config.heading_ids, "summary_separator": config.summary_separator,
                    "footnote_words": (config.strings["notes"], config.strings["note"],
-                                      config.strings["back_to_reference"])}
+                                      config.strings["back_to_reference"]), "youtube": config.youtube}
         # A long-lived builder (serve) makes a new one when sitegen.toml changes its options.
         if self._renderer is None or self._renderer_options != options:
             from sitegen.markdown import Renderer

@@ -145,14 +145,18 @@ class Renderer:
     """Markdown → HTML, reusable: build once, call `render()` for each document."""
 
     def __init__(self, *, heading_ids: str = "sitegen", summary_separator: str = DEFAULT_SUMMARY_SEPARATOR,
-                 footnote_words: tuple[str, str, str] = ("Notes", "Note", "Back to reference")) -> None:
+                 footnote_words: tuple[str, str, str] = ("Notes", "Note", "Back to reference"),
+                 youtube: str = "link") -> None:
         """`heading_ids`: one of HEADING_ID_SCHEMES (see sitegen.markdown.headings).
         `summary_separator`: the raw HTML line or paragraph that ends a post's summary."""
         if heading_ids not in HEADING_ID_SCHEMES:
             raise ValueError(f"unknown heading id scheme {heading_ids!r}")
         self._slugify = SCHEMES[heading_ids]
+        if youtube not in shortcodes.YOUTUBE_MODES:
+            raise ValueError(f"unknown youtube mode {youtube!r}")
+        self._youtube = youtube
         self._separator = _squeeze(summary_separator)
-        self.options_key = f"ids={heading_ids}\0more={summary_separator}\0fn={'|'.join(footnote_words)}"
+        self.options_key = f"ids={heading_ids}\0more={summary_separator}\0fn={'|'.join(footnote_words)}\0yt={youtube}"
         self._footnote_words = footnote_words
         self._block_md: MarkdownIt | None = None
         """The options as text, for cache keys: the same document renders differently under others."""
@@ -250,7 +254,7 @@ class Renderer:
             if self._block_md is None:
                 # Block rules only: where the code blocks are, which shortcodes never touch.
                 self._block_md = MarkdownIt("commonmark").disable("inline")
-            expanded = shortcodes.expand(text, self._block_md)
+            expanded = shortcodes.expand(text, self._block_md, self._youtube)
             text = expanded.text
             unknown = [(kind, line_offset + line) for kind, line in expanded.unknown]
         tokens = self._md.parse(text, env)

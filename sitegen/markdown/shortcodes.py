@@ -11,8 +11,11 @@ Built in:
   is found too).
 - `{{< figure src="x.png" alt="…" caption="…" link="…" >}}` → `<figure>` with `<figcaption>`.
 - `{{< highlight go "linenos=table,hl_lines=2" >}}` … `{{< /highlight >}}` → a fenced block.
-- `{{< youtube ID >}}`, Zola `{{ youtube(id="ID") }}` → a plain link to the video: the page
-  makes no request to YouTube.
+- `{{< youtube ID >}}`, Zola `{{ youtube(id="ID") }}` → a plain link to the video, or with
+  `youtube="embed"` (and the shortcode alone on its line) a click-to-load player: an
+  `<iframe srcdoc>` whose own small document is a play link to youtube-nocookie.com, so the
+  page makes no request to YouTube (and runs no script) until the reader clicks; the plain
+  link stays below it, for feeds.
 - `{{</* name */>}}` (Hugo's way of writing a shortcode literally) → `{{< name >}}`, also in
   code spans.
 
@@ -56,8 +59,13 @@ def might_have_shortcodes(text: str) -> bool:
     return "{{" in text or "{%" in text
 
 
-def expand(text: str, block_md: MarkdownIt) -> Expanded:
-    """Expand built-in shortcodes outside code; list the unknown ones. `block_md` finds code blocks."""
+YOUTUBE_MODES = ("link", "embed")
+_VIDEO_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def expand(text: str, block_md: MarkdownIt, youtube: str = "link") -> Expanded:
+    """Expand built-in shortcodes outside code; list the unknown ones. `block_md` finds code blocks;
+    `youtube` is "link" or "embed" (see the module's docstring)."""
     lines = text.split("\n")
     code = _code_lines(text, block_md)
     out = Expanded("")
@@ -77,7 +85,7 @@ def expand(text: str, block_md: MarkdownIt) -> Expanded:
                 _highlight(lines, i, end, opening.group(4))
                 i = end + 1
                 continue
-        lines[i] = _expand_line(line, i + 1, out.unknown)
+        lines[i] = _expand_line(line, i + 1, out.unknown, youtube == "embed" and _alone(line))
         i += 1
     out.text = "\n".join(lines)
     return out
@@ -136,7 +144,13 @@ def _unquote(value: str) -> str:
     return value
 
 
-def _expand_line(line: str, number: int, unknown: list[tuple[str, int]]) -> str:
+def _alone(line: str) -> bool:
+    """The line is one shortcode and nothing else (an HTML block can take its place)."""
+    stripped = line.strip()
+    return bool(_HUGO_RE.fullmatch(stripped) or _ZOLA_RE.fullmatch(stripped))
+
+
+def _expand_line(line: str, number: int, unknown: list[tuple[str, int]], embed: bool = False) -> str:
     spans = [m.span() for m in _CODE_SPAN_RE.finditer(line)] if "`" in line else []
 
     def in_code(pos: int) -> bool:
@@ -148,7 +162,7 @@ def _expand_line(line: str, number: int, unknown: list[tuple[str, int]]) -> str:
         closing, name, args = match.group(2), match.group(3), match.group(4)
         if closing:  # the opening one is reported
             return match.group()
-        replaced = _hugo_builtin(name, _hugo_args(args))
+        replaced = _hugo_builtin(name, _hugo_args(args), embed)
         if replaced is None:
             delim = match.group(1)
             unknown.append((f"{{{{{delim} {name} {delim if delim == '%' else '>'}}}}}", number))
@@ -160,9 +174,9 @@ def _expand_line(line: str, number: int, unknown: list[tuple[str, int]]) -> str:
             return match.group()
         name = match.group(1) or match.group(3)
         if match.group(1) and name == "youtube":
-            video = _zola_args(match.group(2)).get("id", "")
-            if video:
-                return _youtube(video)
+            args = _zola_args(match.group(2))
+            if args.get("id"):
+                return _youtube(args["id"], args.get("title", ""), embed)
         shown = f"{{{{ {name}(…) }}}}" if match.group(1) else f"{{% {name}() %}}…{{% end %}}"
         unknown.append((shown, number))
         return match.group()
@@ -187,7 +201,7 @@ def _expand_line(line: str, number: int, unknown: list[tuple[str, int]]) -> str:
     return line
 
 
-def _hugo_builtin(name: str, args: list[tuple[str, str]]) -> str | None:
+def _hugo_builtin(name: str, args: list[tuple[str, str]], embed: bool = False) -> str | None:
     named = {k: v for k, v in args if k}
     positional = [v for k, v in args if not k]
     if name in ("ref", "relref"):
@@ -195,15 +209,45 @@ def _hugo_builtin(name: str, args: list[tuple[str, str]]) -> str | None:
         return REF_PREFIX + target.replace(" ", "%20") if target else None
     if name == "youtube":
         video = named.get("id") or (positional[0] if positional else "")
-        return _youtube(video) if video else None
+        return _youtube(video, named.get("title", ""), embed) if video else None
     if name == "figure":
         return _figure(named) if named.get("src") else None
     return None
 
 
-def _youtube(video: str) -> str:
+def _youtube(video: str, title: str = "", embed: bool = False) -> str:
     url = "https://www.youtube.com/watch?v=" + html.escape(video)
-    return f'<a class="video-link" href="{url}">Watch the video on YouTube</a>'
+    link = f'<a class="video-link" href="{url}">Watch the video on YouTube</a>'
+    if not embed or not _VIDEO_ID_RE.fullmatch(video):
+        return link
+    name = f"YouTube video: {title}" if title else "YouTube video"
+    return (f'<figure class="video"><iframe class="video-embed" title="{html.escape(name)}"'
+            f' srcdoc="{html.escape(_facade(video, title or "Play the video"))}" width="560" height="315"'
+            ' style="display:block;width:100%;height:auto;aspect-ratio:16/9;border:0"'
+            ' allow="autoplay; encrypted-media; picture-in-picture; fullscreen" allowfullscreen'
+            f' referrerpolicy="strict-origin-when-cross-origin"></iframe><figcaption>{link}</figcaption></figure>')
+
+
+# The frame's own document: one link, no script, nothing fetched. Clicking it loads the player
+# from youtube-nocookie.com in the frame (autoplay=1, so the one click also starts the video).
+_FACADE_CSS = (
+    "html,body{height:100%;margin:0}"
+    "a{box-sizing:border-box;display:flex;flex-direction:column;gap:.6em;align-items:center;justify-content:center;"
+    "height:100%;padding:1em;background:#111;color:#fff;font:600 1.05rem/1.35 system-ui,sans-serif;"
+    "text-align:center;text-decoration:none}"
+    "b{display:flex;align-items:center;justify-content:center;width:4.4em;height:3.1em;border-radius:.9em;"
+    "background:#c4302b;font-size:1.1em}"
+    "small{font-weight:400;opacity:.85}"
+    "a:focus-visible{outline:3px solid #fff;outline-offset:-8px}"
+)
+
+
+def _facade(video: str, label: str) -> str:
+    player = f"https://www.youtube-nocookie.com/embed/{video}?autoplay=1"
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(label)}</title>'
+            f'<style>{_FACADE_CSS}</style></head><body><a href="{player}"><b aria-hidden="true">&#9654;</b>'
+            f"<span>{html.escape(label)}</span><small>Plays from youtube-nocookie.com; nothing is loaded from"
+            " YouTube before you click.</small></a></body></html>")
 
 
 def _figure(args: dict[str, str]) -> str:

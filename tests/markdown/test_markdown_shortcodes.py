@@ -75,3 +75,34 @@ def test_lines_after_a_shortcode_keep_their_numbers() -> None:
 def test_literal_form_in_a_code_span_shows_the_shortcode() -> None:
     out = render('Write `{{</* ref "post.md" */>}}`.\n')
     assert "<code>{{&lt; ref &quot;post.md&quot; &gt;}}</code>" in out.html
+
+
+EMBED = Renderer(youtube="embed")
+
+
+def test_youtube_embed_is_a_click_to_load_facade() -> None:
+    out = EMBED.render('{{< youtube id="dQw4w9WgXcQ" title="Our talk & demo" >}}\n\n{{ youtube(id="abc-_DEF123") }}\n',
+                       doc_id="d")
+    first, second = out.html.split("</figure>")[:2]
+    # The frame's own document is in the page (srcdoc): nothing is fetched until the reader clicks.
+    assert '<iframe class="video-embed" title="YouTube video: Our talk &amp; demo"' in first
+    assert 'srcdoc="' in first and " src=" not in first and "<script" not in out.html and "ytimg" not in out.html
+    assert "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?autoplay=1" in first
+    assert "aspect-ratio:16/9" in first and 'width="560" height="315"' in first
+    # The plain link stays, for readers whose feed reader drops the frame.
+    assert '<a class="video-link" href="https://www.youtube.com/watch?v=dQw4w9WgXcQ">' in first
+    assert "https://www.youtube-nocookie.com/embed/abc-_DEF123?autoplay=1" in second
+    assert 'title="YouTube video"' in second
+
+
+@pytest.mark.parametrize("text", ["Watch {{< youtube dQw4w9WgXcQ >}} first.\n", '{{< youtube "x\\" onload=y" >}}\n'])
+def test_youtube_embed_only_for_a_video_alone_on_its_line_with_a_real_id(text: str) -> None:
+    out = EMBED.render(text, doc_id="d")
+    assert "<iframe" not in out.html and 'class="video-link"' in out.html
+    assert '" onload' not in out.html
+
+
+def test_youtube_link_is_the_default() -> None:
+    assert "<iframe" not in RENDERER.render("{{< youtube dQw4w9WgXcQ >}}\n", doc_id="d").html
+    with pytest.raises(ValueError):
+        Renderer(youtube="autoplay")
