@@ -184,7 +184,7 @@ def test_second_build_does_nothing(tmp_path: Path) -> None:
 
 
 INFRA = {"infra/package.md": "/infra/package/", "infra/deploy.md": "/infra/deploy/",
-         "infra/deploy-s3.md": "/infra/deploy-s3/"}
+         "infra/deploy-s3.md": "/infra/deploy-s3/", "infra/publish.md": "/infra/publish/"}
 
 
 @pytest.mark.parametrize(("source", "url"), [*INFRA.items(), ("content/blog/runbooks.md", "/blog/runbooks/")])

@@ -17,7 +17,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
@@ -110,6 +109,7 @@ class CDN:
 
     def __post_init__(self) -> None:
         cdn = self
+        self.s3 = self.moto.client()
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:
@@ -128,13 +128,12 @@ class CDN:
                 key = urllib.parse.unquote(self.path.split("?")[0]).lstrip("/")
                 if key == "" or key.endswith("/"):
                     key += "index.html"
-                try:
-                    with urllib.request.urlopen(f"{cdn.moto.url}/{cdn.bucket}/{urllib.parse.quote(key)}",
-                                                timeout=10) as answer:
-                        data, kind = answer.read(), answer.headers.get("Content-Type")
-                except urllib.error.HTTPError:
+                try:  # signed, like a CDN with its own access to a private bucket
+                    answer = cdn.s3.get_object(Bucket=cdn.bucket, Key=key)
+                except cdn.s3.exceptions.NoSuchKey:
                     self.send_error(404)
                     return
+                data, kind = answer["Body"].read(), answer.get("ContentType")
                 self.send_response(200)
                 self.send_header("Content-Type", kind or "application/octet-stream")
                 self.send_header("Content-Length", str(len(data)))
