@@ -25,7 +25,7 @@ from sitegen.errors import ConfigError, SitegenError, SocialError
 from sitegen.frontmatter import Document
 from sitegen.social import text as texts
 from sitegen.social.api import Api, Transport, host_of, redact, urllib_transport
-from sitegen.social.bluesky import Bluesky
+from sitegen.social.bluesky import Bluesky, new_tid
 from sitegen.social.journal import Journal, resolve_state_dir
 from sitegen.social.mastodon import post_status
 from sitegen.social.writeback import insert_key, write_atomically
@@ -331,7 +331,7 @@ def _share(config: SiteConfig, post: Post, words: _Words, journal: Journal, apis
         return
     for network, body in made.items():
         try:
-            link = _post(config, network, post, body, words, apis[network], clients, environ, secrets)
+            link = _post(config, network, post, body, words, apis[network], clients, environ, secrets, journal)
         except SocialError as exc:
             report.fail(post.source, f"{network}: {exc.message}")
             continue
@@ -355,7 +355,7 @@ def _reason(exc: BaseException) -> str:
 
 
 def _post(config: SiteConfig, network: str, post: Post, body: str, words: _Words, api: Api,
-          clients: dict[str, Any], environ: Mapping[str, str], secrets: Mapping[str, str]) -> str:
+          clients: dict[str, Any], environ: Mapping[str, str], secrets: Mapping[str, str], journal: Journal) -> str:
     secret = _secret(config, network, environ, secrets)
     language = _language(config, network)
     if network == "mastodon":
@@ -363,8 +363,17 @@ def _post(config: SiteConfig, network: str, post: Post, body: str, words: _Words
     client = clients.get(network)
     if client is None:
         client = clients[network] = Bluesky(api, config.social.bluesky, secret)  # type: ignore[arg-type]
-    created = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return client.create_post(texts.bluesky_record(body, words.info(post), created, language))
+    rkey = journal.intended_key(post.url, network)
+    if rkey is not None:
+        # An earlier run chose this key and stopped before it heard back: it may have posted.
+        found = client.find_post(rkey)
+        if found is not None:
+            return found
+    else:
+        rkey = new_tid(api.clock())
+        journal.record_intent(post.url, network, post.source, rkey)
+    created = datetime.fromtimestamp(api.clock(), UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return client.create_post(texts.bluesky_record(body, words.info(post), created, language), rkey)
 
 
 def _summary(report: Report, dry_run: bool) -> None:

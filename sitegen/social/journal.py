@@ -4,6 +4,8 @@ between hands the link to the next run instead of posting twice.
 
 One file per site, `<state>/crosspost/<key>.jsonl` (key: a hash of the site's absolute path),
 with a lock beside it so two runs on one site never post at once. Lines:
+`{"event": "intent", "url", "network", "source", "rkey", "at"}` (Bluesky: the record key about
+to be created, so a lost answer can be looked up instead of posting again),
 `{"event": "posted", "url", "network", "source", "link", "at"}` and, once the link is in the
 file, `{"event": "written", "url", "network", "at"}`. Secrets are never part of a line.
 """
@@ -35,6 +37,7 @@ class Journal:
         self.path = journal_path(state_dir, site_root)
         self._lock_fd: int | None = None
         self._pending: dict[tuple[str, str], str] = {}
+        self._intents: dict[tuple[str, str], str] = {}
 
     def __enter__(self) -> Journal:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -46,7 +49,7 @@ class Journal:
             raise SocialError("another `sitegen crosspost` of this site is running; wait for it to finish",
                               self.path.with_suffix(".lock")) from None
         self._lock_fd = fd
-        self._pending = self._read()
+        self._pending, self._intents = self._read()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -55,12 +58,13 @@ class Journal:
             os.close(self._lock_fd)
             self._lock_fd = None
 
-    def _read(self) -> dict[tuple[str, str], str]:
+    def _read(self) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], str]]:
         pending: dict[tuple[str, str], str] = {}
+        intents: dict[tuple[str, str], str] = {}
         try:
             text = self.path.read_text("utf-8")
         except FileNotFoundError:
-            return pending
+            return pending, intents
         for number, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
@@ -74,11 +78,15 @@ class Journal:
                     continue
                 raise SocialError("the crosspost journal is damaged; move it aside to start afresh",
                                   self.path, number) from None
-            if entry.get("event") == "posted" and isinstance(entry.get("link"), str):
+            event = entry.get("event")
+            if event == "intent" and isinstance(entry.get("rkey"), str):
+                intents[ident] = entry["rkey"]
+            elif event == "posted" and isinstance(entry.get("link"), str):
                 pending[ident] = entry["link"]
-            elif entry.get("event") == "written":
+                intents.pop(ident, None)
+            elif event == "written":
                 pending.pop(ident, None)
-        return pending
+        return pending, intents
 
     def posted_link(self, url: str, network: str) -> str | None:
         """The link of a post created by an earlier run whose link never reached the file."""
@@ -93,9 +101,18 @@ class Journal:
         finally:
             os.close(fd)
 
+    def intended_key(self, url: str, network: str) -> str | None:
+        """The record key an earlier run was about to create when it stopped (Bluesky)."""
+        return self._intents.get((url, network))
+
+    def record_intent(self, url: str, network: str, source: str, rkey: str) -> None:
+        self._append({"event": "intent", "url": url, "network": network, "source": source, "rkey": rkey})
+        self._intents[(url, network)] = rkey
+
     def record_posted(self, url: str, network: str, source: str, link: str) -> None:
         self._append({"event": "posted", "url": url, "network": network, "source": source, "link": link})
         self._pending[(url, network)] = link
+        self._intents.pop((url, network), None)
 
     def record_written(self, url: str, network: str) -> None:
         self._append({"event": "written", "url": url, "network": network})

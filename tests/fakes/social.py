@@ -23,7 +23,8 @@ Usage::
         assert masto.requests_to("post_status")[0].header("Authorization") == "Bearer …"
 
 Endpoint names for `fail` / `requests_to`: Mastodon `post_status`, `get_status`, `context`;
-Bluesky `createSession`, `refreshSession`, `createRecord`, `getPostThread`.
+Bluesky `createSession`, `refreshSession`, `createRecord` (honours a given `rkey`), `getRecord`,
+`getPostThread`.
 The pytest fixtures `fake_mastodon` and `fake_bluesky` are importable from this module.
 """
 
@@ -291,6 +292,7 @@ class FakeBluesky(_Avatars, FakeHTTPServer):
         ("POST", r"/xrpc/com\.atproto\.server\.createSession", "createSession", "_create_session"),
         ("POST", r"/xrpc/com\.atproto\.server\.refreshSession", "refreshSession", "_refresh_session"),
         ("POST", r"/xrpc/com\.atproto\.repo\.createRecord", "createRecord", "_create_record"),
+        ("GET", r"/xrpc/com\.atproto\.repo\.getRecord", "getRecord", "_get_record"),
         ("GET", r"/xrpc/app\.bsky\.feed\.getPostThread", "getPostThread", "_get_post_thread"),
         ("GET", r"/avatars/.*", "avatar", "_avatar"),
     ]
@@ -377,7 +379,13 @@ class FakeBluesky(_Avatars, FakeHTTPServer):
         problem = _post_record_problem(record, self.max_graphemes)
         if problem:
             return Reply(400, {"error": "InvalidRequest", "message": f"Invalid app.bsky.feed.post record: {problem}"})
-        uri = self._store(self.author(), record)
+        rkey = body.get("rkey")
+        if rkey is not None:
+            if not (isinstance(rkey, str) and re.fullmatch(r"[234567abcdefghij][234567a-z]{12}", rkey)):
+                return Reply(400, {"error": "InvalidRequest", "message": "Input/rkey must be a valid TID"})
+            if f"at://{self.did}/app.bsky.feed.post/{rkey}" in self.posts:
+                return Reply(400, {"error": "InvalidRequest", "message": "Record already exists"})
+        uri = self._store(self.author(), record, rkey=rkey)
         post = self.posts[uri]
         return Reply(200, {"uri": uri, "cid": post["cid"],
                            "commit": {"cid": _cid(uri.encode() + b"commit"), "rev": uri.rsplit("/", 1)[1]},
@@ -392,8 +400,21 @@ class FakeBluesky(_Avatars, FakeHTTPServer):
                 "avatar": f"{self.base_url}/avatars/{did}.png", "labels": [],
                 "createdAt": "2023-04-01T00:00:00.000Z"}
 
-    def _store(self, author: dict[str, Any], record: dict[str, Any], **counts: int) -> str:
-        rkey = _tid(int(time.time() * 1_000_000), next(self._clock))
+    def _get_record(self, request: Request, params: dict[str, str]) -> Reply:
+        """com.atproto.repo.getRecord: public, on the PDS; {uri, cid, value} or 400 RecordNotFound."""
+        query = {k: v[0] for k, v in request.query.items()}
+        if not all(query.get(k) for k in ("repo", "collection", "rkey")):
+            return Reply(400, {"error": "InvalidRequest", "message": 'Params must have the properties "repo", '
+                                                                     '"collection" and "rkey"'})
+        repo = self.did if query["repo"] == self.handle else query["repo"]
+        uri = f"at://{repo}/{query['collection']}/{query['rkey']}"
+        post = self.posts.get(uri)
+        if post is None:
+            return Reply(400, {"error": "RecordNotFound", "message": f"Could not locate record: {uri}"})
+        return Reply(200, {"uri": uri, "cid": post["cid"], "value": post["record"]})
+
+    def _store(self, author: dict[str, Any], record: dict[str, Any], rkey: str | None = None, **counts: int) -> str:
+        rkey = rkey or _tid(int(time.time() * 1_000_000), next(self._clock))
         uri = f"at://{author['did']}/app.bsky.feed.post/{rkey}"
         self.posts[uri] = {"uri": uri, "cid": _cid(json.dumps(record, sort_keys=True).encode() + rkey.encode()),
                            "author": author, "record": record, "indexedAt": _now_iso(),

@@ -178,33 +178,65 @@ def test_401_names_the_variable_and_no_secret_is_printed_recorded_or_written(soc
     assert MASTODON_TOKEN.encode() not in stored and BLUESKY_PASSWORD.encode() not in stored
 
 
+def run_killed(site: SocialSite, patch: str) -> None:
+    """The real CLI, killed (SIGKILL, no cleanup) where `patch` calls die()."""
+    code = (
+        "import os, signal, sys\n"
+        "import sitegen.social.crosspost as c\n"
+        "def die(*a, **k): os.kill(os.getpid(), signal.SIGKILL)\n"
+        f"{patch}"
+        "from sitegen.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, "crosspost", str(site.root)], env=site.env,
+                          capture_output=True, text=True, timeout=60, cwd=site.root)
+    assert proc.returncode == -9, proc.stderr
+
+
+def kill_when_journaling(network: str) -> str:
+    """After `network` answered, before the journal heard of it: an answer lost to a crash."""
+    return ("record = c.Journal.record_posted\n"
+            f"c.Journal.record_posted = lambda self, url, net, *a: die() if net == {network!r} "
+            "else record(self, url, net, *a)\n")
+
+
 def test_a_run_killed_between_posting_and_writing_back_never_posts_twice(social_site: SocialSite) -> None:
     path = social_site.post("2026-01-02-cafe.md", CAFE)
     social_site.build()
     before = path.read_bytes()
-    # The real CLI, killed (SIGKILL, no cleanup) right when it would write the first link back.
-    killer = (
-        "import os, signal, sys\n"
-        "import sitegen.social.crosspost as c\n"
-        "def die(*a, **k): os.kill(os.getpid(), signal.SIGKILL)\n"
-        "c.write_atomically = die\n"
-        "from sitegen.cli import main\n"
-        "sys.exit(main(sys.argv[1:]))\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", killer, "crosspost", str(social_site.root)], env=social_site.env,
-                          capture_output=True, text=True, timeout=60, cwd=social_site.root)
-    assert proc.returncode == -9
+    run_killed(social_site, "c.write_atomically = die\n")  # the Mastodon link is journaled, not written
     assert path.read_bytes() == before
     assert len(social_site.mastodon.statuses) == 1 and social_site.bluesky.posts == {}
 
     again = social_site.crosspost()
     assert again.returncode == 0, again.stderr
     assert "posted by an earlier run, now written" in again.stdout
-    assert len(social_site.mastodon.requests_to("post_status")) == 1  # never a second status
+    assert len(social_site.mastodon.requests_to("post_status")) == 1  # never asked again
     assert len(social_site.mastodon.statuses) == 1 and len(social_site.bluesky.posts) == 1
-    lines = added_lines(before, path.read_bytes())
-    assert lines == [f"mastodon: {next(iter(social_site.mastodon.statuses.values()))['url']}\n",
-                     f"bluesky: {next(iter(social_site.bluesky.posts))}\n"]
+    assert added_lines(before, path.read_bytes()) == [
+        f"mastodon: {next(iter(social_site.mastodon.statuses.values()))['url']}\n",
+        f"bluesky: {next(iter(social_site.bluesky.posts))}\n"]
+
+
+def test_an_answer_lost_to_a_crash_is_not_posted_again(social_site: SocialSite) -> None:
+    path = social_site.post("2026-01-02-cafe.md", CAFE)
+    social_site.build()
+    before = path.read_bytes()
+    run_killed(social_site, kill_when_journaling("mastodon"))
+    run_killed(social_site, kill_when_journaling("bluesky"))
+    assert len(social_site.mastodon.statuses) == 1 and len(social_site.bluesky.posts) == 1
+    final = social_site.crosspost()
+    assert final.returncode == 0, final.stderr
+    # Mastodon was asked twice with one Idempotency-Key and answered with the same status;
+    # Bluesky's record key was journaled before the request and looked up, not posted again.
+    keys = [r.header("Idempotency-Key") for r in social_site.mastodon.requests_to("post_status")]
+    assert len(keys) == 2 and len(set(keys)) == 1
+    assert len(social_site.bluesky.requests_to("createRecord")) == 1
+    assert len(social_site.bluesky.requests_to("getRecord")) == 1
+    assert len(social_site.mastodon.statuses) == 1 and len(social_site.bluesky.posts) == 1
+    assert added_lines(before, path.read_bytes()) == [
+        f"mastodon: {next(iter(social_site.mastodon.statuses.values()))['url']}\n",
+        f"bluesky: {next(iter(social_site.bluesky.posts))}\n"]
 
 
 def test_expired_session_is_refreshed_once_and_429_waited_out(social_site: SocialSite) -> None:
