@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sitegen.errors import ConfigError, SitegenError, toml_error_line
@@ -86,6 +87,21 @@ class ImagesConfig:
 
 IMAGE_FORMATS = ("avif", "webp")
 
+REPLIES_MODES = ("button", "visible", "off")
+BLUESKY_APPVIEW = "https://public.api.bsky.app"
+
+
+@dataclass(frozen=True)
+class RepliesConfig:
+    """Replies from Mastodon and Bluesky under posts that link there (`[social] replies`,
+    `[social.bluesky] appview`); fetched by the reader's browser, never at build time."""
+
+    mode: str = "button"
+    """"button": fetched when the reader presses Show replies; "visible": also when the section
+    scrolls into view; "off": no replies section and no script (the "discuss on" links stay)."""
+    bluesky_appview: str = BLUESKY_APPVIEW
+    """Bluesky's public read-only API (`app.bsky.feed.getPostThread`), an http(s) origin."""
+
 # The theme's interface words; `[strings]` in sitegen.toml replaces any of them (a blog in
 # another language translates these and sets `language`).
 DEFAULT_STRINGS = {
@@ -105,6 +121,19 @@ DEFAULT_STRINGS = {
     "archives": "Archives",
     "atom_feed": "Atom feed",
     "back_to_top": "Back to top",
+    # The replies section under posts shared to Mastodon or Bluesky ({n}: a number, {network}: a name).
+    "replies": "Replies",
+    "replies_show": "Show replies",
+    "replies_note": "The conversation happens on Mastodon and Bluesky. Showing it here asks their servers "
+                    "from your browser.",
+    "replies_loading": "Loading replies…",
+    "replies_count": "{n} replies",
+    "replies_count_one": "1 reply",
+    "replies_none": "No replies yet.",
+    "replies_error": "Could not load the replies from {network}.",
+    "replies_retry": "Try again",
+    "likes": "Likes",
+    "reposts": "Reposts",
 }
 
 
@@ -225,6 +254,7 @@ class SiteConfig:
     """Crossposting to Mastodon and Bluesky ([social.mastodon], [social.bluesky])."""
     og_image: str = ""
     """Default social image (og:image) for pages without their own `image`."""
+    replies: RepliesConfig = field(default_factory=RepliesConfig)
     digest: str = ""
     """Hash of the config file's bytes; a change rebuilds everything."""
 
@@ -267,7 +297,7 @@ TABLE_KEYS = {
     "runbooks": frozenset({"verified_dir"}),
     "content": frozenset({"conventions", "slugs"}),
     "build": frozenset({"allow_outside"}),
-    "social": frozenset({"mastodon", "bluesky"}),
+    "social": frozenset({"replies", "mastodon", "bluesky"}),
     "social.mastodon": frozenset(
         {"instance", "token_env", "collections", "template", "visibility", "language", "timeout"}
     ),
@@ -426,6 +456,8 @@ def _social(data: dict[str, Any], collections: list[CollectionConfig], path: Pat
         if name not in social:
             continue
         raw = social[name]
+        if name == "bluesky" and isinstance(raw, dict) and set(raw) <= {"appview"}:
+            continue  # only where replies are read from (RepliesConfig): no crossposting to Bluesky
         where = f"social.{name}."
         if not isinstance(raw, dict):
             raise ConfigError(f"[social.{name}] must be a table", path, _key_line(path, f"social.{name}"))
@@ -503,6 +535,21 @@ def _env_name(raw: dict[str, Any], key: str, default: str, path: Path, where: st
         raise ConfigError(f"{where}{key} must name an environment variable, like {default!r} (the secret itself "
                           "belongs in the environment, not in sitegen.toml)", path, _key_line(path, key))
     return value
+
+
+def _replies(data: dict[str, Any], path: Path) -> RepliesConfig:
+    social = _table(data, "social", path)  # its keys are checked by _social
+    mode = _get(social, "replies", (str, bool), "button", path, "social.")
+    mode = {True: "button", False: "off"}.get(mode, mode) if isinstance(mode, bool) else mode
+    if mode not in REPLIES_MODES:
+        raise ConfigError(f"social.replies must be one of {', '.join(REPLIES_MODES)}, not {mode!r}",
+                          path, _key_line(path, "replies"))
+    appview = _get(_table(social, "bluesky", path), "appview", str, BLUESKY_APPVIEW, path, "social.bluesky.")
+    parsed = urlsplit(appview)
+    if parsed.scheme not in ("https", "http") or not parsed.hostname or parsed.path.strip("/") or parsed.query:
+        raise ConfigError(f"social.bluesky.appview must be an origin like {BLUESKY_APPVIEW!r}, not {appview!r}",
+                          path, _key_line(path, "appview"))
+    return RepliesConfig(mode=mode, bluesky_appview=f"{parsed.scheme}://{parsed.netloc}")
 
 
 def _templates_dir(data: dict[str, Any], path: Path) -> str:
@@ -695,6 +742,7 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
         intro_page=_get(home, "intro_page", str, "", path, "home."),
         og_image=_get(opts, "og_image", str, "", path, "theme_options."),
         social=_social(data, collections, path),
+        replies=_replies(data, path),
         digest=digest,
     )
 

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from sitegen.config import SiteConfig
 from sitegen.errors import TemplateError
+from sitegen.social.replies import ReplySources, reply_sources
 from sitegen.theme import template_dirs
 
 
@@ -63,12 +64,17 @@ class Templates:
             undefined=jinja2.ChainableUndefined,
         )
         self.env.filters.update(date=_date, isodate=_isodate, xml_text=_xml_text, absolute=self.absolute)
+        self.env.globals["reply_sources"] = self.reply_sources
         # Closures from the last build, valid while no template file changed: parsing templates
         # just to find their includes would otherwise cost every fresh process ~5 ms a template.
         self.closures: dict[str, frozenset[str]] = dict(closures or {})
 
     def absolute(self, url: str) -> str:
         return url if "://" in url else self.config.base_url + url
+
+    def reply_sources(self, mastodon: str | None, bluesky_url: str | None) -> ReplySources:
+        """`reply_sources(page.mastodon, page.bluesky_url)`: the API endpoints of a post's replies."""
+        return reply_sources(mastodon, bluesky_url, self.config.replies.bluesky_appview)
 
     def source_path(self, name: str) -> Path | None:
         for d in self.dirs:

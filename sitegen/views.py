@@ -354,6 +354,7 @@ class SiteView:
         self.intro = cfg.intro
         self.intro_page = cfg.intro_page
         self.og_image = cfg.og_image
+        self.replies = cfg.replies.mode
         self.build_time = build_time
         self.feed_url = href(res.site.feed_url("/"))
         self.collections = _Lookup(lambda n: CollectionView(res, n), lambda: iter(res.site.collections))
