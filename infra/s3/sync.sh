@@ -2,6 +2,11 @@
 # written (RCLONE_CONFIG=/dev/null keeps its configuration in memory), and the keys are
 # never on a command line, where `ps` would show them.
 work=${XDG_CACHE_HOME:-$HOME/.cache}/sitegen/deploy-s3/$S3_BUCKET
+# `sync` makes the bucket look like the folder: an empty or missing build would empty the bucket.
+if [ -z "$(ls -A -- "$work/site" 2>/dev/null)" ]; then
+  echo "no build in $work/site (the site step makes it): not syncing, which would empty $S3_BUCKET"
+  exit 1
+fi
 export RCLONE_CONFIG=/dev/null
 export RCLONE_CONFIG_BUCKET_TYPE=s3
 export RCLONE_CONFIG_BUCKET_PROVIDER=$S3_PROVIDER

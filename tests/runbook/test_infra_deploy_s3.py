@@ -149,6 +149,20 @@ def test_no_change_uploads_nothing_and_purges_nothing(deploy: Deploy, moto: Moto
     assert "[purge@local] nothing changed in the bucket: no purge" in out
     assert deploy.cdn.purges == []
 
+    # Without a build (the cache was cleared), a sync would empty the bucket: it refuses.
+    def stored() -> dict[str, tuple[str, object]]:
+        return {k: (o["ETag"], o["LastModified"]) for k, o in moto.objects(deploy.bucket).items()}
+
+    before = stored()
+    assert before
+    shutil.rmtree(deploy.build)
+    deploy.build.mkdir()
+    proc = deploy.run("--from", "sync")
+    assert proc.returncode == 1
+    assert f"[sync@local] no build in {deploy.build} (the site step makes it): not syncing, which would empty " \
+           f"{deploy.bucket}" in proc.stdout
+    assert stored() == before
+
 
 def test_a_wrong_secret_fails_in_one_line_and_leaves_a_record(deploy: Deploy, moto: Moto) -> None:
     key, right = moto.access_key()
