@@ -305,7 +305,8 @@ class FakeBluesky(_Avatars, FakeHTTPServer):
         self.password = password
         self.did = _did(handle)
         self.posts: dict[str, dict[str, Any]] = {}
-        """uri → {"uri", "cid", "author", "record", "likeCount", "repostCount", "quoteCount", "indexedAt"}"""
+        """uri → {"uri", "cid", "author", "record", "likeCount", "repostCount", "quoteCount", "indexedAt"}, and
+        optionally "labels" (com.atproto.label.defs#label objects a moderation service put on it)"""
         self._access: dict[str, bool] = {}  # access token → still valid
         self._refresh: set[str] = set()
         self._clock = itertools.count()
@@ -450,7 +451,7 @@ class FakeBluesky(_Avatars, FakeHTTPServer):
         view = {"$type": "app.bsky.feed.defs#postView", "uri": uri, "cid": post["cid"], "author": post["author"],
                 "record": post["record"], "replyCount": len(self._children(uri)),
                 "repostCount": post["repostCount"], "likeCount": post["likeCount"], "quoteCount": post["quoteCount"],
-                "indexedAt": post["indexedAt"], "labels": []}
+                "indexedAt": post["indexedAt"], "labels": post.get("labels", [])}
         external = (post["record"].get("embed") or {}).get("external")
         if external:
             view["embed"] = {"$type": "app.bsky.embed.external#view", "external": {

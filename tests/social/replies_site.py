@@ -160,6 +160,10 @@ def seed_hostile(masto: FakeMastodon, bsky: FakeBluesky) -> Conversation:
     bsky.posts[odd]["author"].update(avatar="javascript:window.__pwned=23", handle='x"><img src=x onerror=alert(1)>',
                                      did="javascript:alert(1)")
     huge = bsky.seed_reply(post, "🐺" * 20_000, handle="huge.bsky.social")
+    # A reply a moderation service labelled "!hide" is not shown (as Bluesky's own app hides it).
+    labelled = bsky.seed_reply(post, "hidden by a moderation label", handle="spam.bsky.social")
+    bsky.posts[labelled]["labels"] = [{"src": "did:plc:moderation", "uri": labelled, "val": "!hide",
+                                       "cts": "2026-11-20T10:00:00.000Z"}]
     conv.ids.update(odd=odd, huge=huge)
     return conv
 

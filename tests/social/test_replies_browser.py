@@ -182,7 +182,8 @@ def test_hostile_replies_are_inert_text(browser: Any, site: tuple[str, dict[str,
         page.add_init_script("window.addEventListener('securitypolicyviolation', () => { window.__pwned = 'csp'; });")
         _open(page, url + "/blog/hostile/")
         status = _show(page)
-        assert status == f"{len(convs['hostile'].ids)} replies"
+        assert status == f"{len(convs['hostile'].ids)} replies"  # not the labelled one
+        assert "hidden by a moderation label" not in page.locator(".replies-thread").inner_text()
         # Whatever handlers a hostile reply tried to attach get their events.
         page.evaluate("""() => document.querySelectorAll('.replies-thread *').forEach(e => {
             for (const type of ['mouseover', 'focus', 'load', 'error', 'toggle']) e.dispatchEvent(new Event(type));
