@@ -85,6 +85,8 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--post", dest="posts", action="append", type=Path, default=[], metavar="FILE",
                    help="only this post (repeatable); default: every published post missing a link")
     p.add_argument("--dry-run", action="store_true", help="show the texts that would be posted; send nothing")
+    p.add_argument("--max-posts", type=int, default=10, metavar="N",
+                   help="refuse to share more than N posts in one run (default 10: a first run over an archive)")
     p.add_argument("--secrets-file", type=Path, metavar="FILE",
                    help="NAME=VALUE lines (mode 0600) holding the token and app password, if not in the environment")
     p.add_argument("--state-dir", type=Path, metavar="DIR",
@@ -177,7 +179,7 @@ def _crosspost(args: argparse.Namespace) -> int:
 
         secrets = read_secrets_file(args.secrets_file)
     return crosspost(args.site_dir, posts=args.posts, dry_run=args.dry_run, secrets=secrets,
-                     state_dir=args.state_dir)
+                     state_dir=args.state_dir, max_posts=args.max_posts)
 
 
 def _init(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import tomllib
 from dataclasses import dataclass, field
@@ -156,6 +157,8 @@ class MastodonConfig:
     """The status text: {title} {url} {description} {hashtags}."""
     visibility: str = "public"
     """public, unlisted, private or direct."""
+    since: dt.date | None = None
+    """Posts dated before this day are never shared (the archive a site had before crossposting)."""
     language: str = ""
     """ISO 639 code of the posts; empty: the site's `language`."""
     timeout: float = 20.0
@@ -174,6 +177,8 @@ class BlueskyConfig:
     """Environment variable (or secrets-file name) holding an app password."""
     appview: str = "https://public.api.bsky.app"
     """Read-only API the replies under a post are fetched from."""
+    since: dt.date | None = None
+    """Posts dated before this day are never shared (the archive a site had before crossposting)."""
     collections: tuple[str, ...] = ()
     """Collections whose posts are shared; empty: every dated, listed collection."""
     template: str = DEFAULT_SOCIAL_TEMPLATE
@@ -299,10 +304,10 @@ TABLE_KEYS = {
     "build": frozenset({"allow_outside"}),
     "social": frozenset({"replies", "mastodon", "bluesky"}),
     "social.mastodon": frozenset(
-        {"instance", "token_env", "collections", "template", "visibility", "language", "timeout"}
+        {"instance", "token_env", "collections", "template", "visibility", "language", "timeout", "since"}
     ),
     "social.bluesky": frozenset(
-        {"service", "handle", "password_env", "appview", "collections", "template", "language", "timeout"}
+        {"service", "handle", "password_env", "appview", "collections", "template", "language", "timeout", "since"}
     ),
 }
 CONVENTIONS = ("sitegen", "zola", "hugo", "jekyll")
@@ -480,6 +485,7 @@ def _social(data: dict[str, Any], collections: list[CollectionConfig], path: Pat
             raise ConfigError(f"{where}timeout must be a number of seconds between 0 and 600", path,
                               _key_line(path, "timeout"))
         common["timeout"] = float(timeout)
+        common["since"] = _since(raw.get("since"), path, where)
         if name == "mastodon":
             instance = _social_url(raw, "instance", None, path, where)
             visibility = _get(raw, "visibility", str, "public", path, where)
@@ -499,6 +505,22 @@ def _social(data: dict[str, Any], collections: list[CollectionConfig], path: Pat
                 appview=_social_url(raw, "appview", "https://public.api.bsky.app", path, where),
                 password_env=_env_name(raw, "password_env", "BLUESKY_APP_PASSWORD", path, where), **common)
     return SocialConfig(**networks)
+
+
+def _since(value: Any, path: Path, where: str) -> dt.date | None:
+    """`since = 2026-01-01` (a TOML date or datetime, or that text) → the day."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            pass
+    raise ConfigError(f"{where}since must be a date like 2026-01-01, not {value!r}", path, _key_line(path, "since"))
 
 
 def _template_problem(template: str) -> str | None:

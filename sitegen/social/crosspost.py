@@ -33,6 +33,8 @@ from sitegen.urls import href
 
 NETWORKS = ("mastodon", "bluesky")
 LIVENESS_TIMEOUT = 20.0
+MAX_POSTS = 10
+"""More posts than this in one run looks like a first run over an archive: refused unless asked."""
 
 
 @dataclass
@@ -133,7 +135,8 @@ def find_posts(config: SiteConfig, explicit: Sequence[Path], report: Report, now
                 report.skipped += 1
                 report.say(f"{post.source}: skipped: {'a draft' if record.draft else 'not published yet'}")
             continue
-        shared = [n for n in networks if record.collection in _shared_collections(config, n)]
+        shared = [n for n in networks if record.collection in _shared_collections(config, n)
+                  and (explicit or not _before_since(config, n, record.date))]
         if explicit and not shared:
             report.fail(post.source, f"the collection {record.collection!r} is not crossposted "
                                      "(see `collections` under [social.mastodon] / [social.bluesky])")
@@ -142,6 +145,11 @@ def find_posts(config: SiteConfig, explicit: Sequence[Path], report: Report, now
         if post.missing:
             posts.append(post)
     return posts
+
+
+def _before_since(config: SiteConfig, network: str, date: datetime | None) -> bool:
+    since = _network_config(config, network).since
+    return since is not None and date is not None and date.date() < since
 
 
 class _Words:
@@ -228,6 +236,7 @@ def crosspost(
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
     state_dir: Path | None = None,
+    max_posts: int = MAX_POSTS,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
@@ -252,6 +261,13 @@ def crosspost(
         _summary(report, dry_run=True)
         return 1 if report.failed else 0
 
+    if not posts and len(candidates) > max_posts:
+        sample = ", ".join(p.source for p in candidates[:3])
+        raise SocialError(
+            f"{len(candidates)} posts have no link yet ({sample}, …): more than {max_posts} at once looks like "
+            "the archive, not new posts. Set `since = <first day to share>` under [social.mastodon] / "
+            "[social.bluesky], share some with --post FILE, or pass --max-posts N; --dry-run lists them",
+            site_dir / CONFIG_NAME)
     apis = {n: Api(n, transport, _network_config(config, n).timeout, clock, sleep, secrets=tuple(report.secrets))
             for n in networks}
     clients: dict[str, Any] = {}

@@ -22,14 +22,32 @@ def _lines(text: str) -> list[str]:
     return text.splitlines(keepends=True)
 
 
-def _yaml_value(value: str) -> str:
+_YAML_SCALAR = re.compile(r"^[A-Za-z0-9_-]+:[ \t]+(\S)", re.MULTILINE)
+
+
+def _yaml_quote_style(raw: str) -> str:
+    """How the file writes its top-level text values: '"', "'" or "" (plain), by majority."""
+    counts = {'"': 0, "'": 0, "": 0}
+    for first in _YAML_SCALAR.findall(raw):
+        if first in "\"'":
+            counts[first] += 1
+        elif first not in "[{|>&*!#" and not first.isdigit():
+            counts[""] += 1
+    return max(counts, key=lambda k: (counts[k], k == ""))
+
+
+def _yaml_value(value: str, style: str) -> str:
+    """`value` quoted the way the file quotes its others; plain only where plain reads back the same."""
     import yaml
 
-    try:
-        if yaml.safe_load(f"k: {value}") == {"k": value} and value.strip() == value:
-            return value
-    except yaml.YAMLError:
-        pass
+    if style == "'" and "\n" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    if style == "":
+        try:
+            if yaml.safe_load(f"k: {value}") == {"k": value} and value.strip() == value:
+                return value
+        except yaml.YAMLError:
+            pass
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -44,7 +62,8 @@ def _parse(fmt: str, raw: str) -> Any:
 def insert_key(data: bytes, key: str, value: str, source: str) -> bytes:
     """`data` with `key: value` (YAML) or `key = "value"` (TOML) added to its front matter.
 
-    YAML: the line goes just before the closing `---`. TOML: before the first `[table]`
+    YAML: the line goes just before the closing `---`, its value quoted as the file quotes its
+    other text values (plain, 'single' or "double"). TOML: before the first `[table]`
     header, so the key stays at the top level, else before the closing `+++`.
     """
     bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
@@ -71,7 +90,7 @@ def insert_key(data: bytes, key: str, value: str, source: str) -> bytes:
     if key in before:
         raise ContentError(f"`{key}` is already set", source)
     if fmt == "yaml":
-        line = f"{key}: {_yaml_value(value)}{newline}"
+        line = f"{key}: {_yaml_value(value, _yaml_quote_style(raw))}{newline}"
         candidates = [close]
     else:
         line = f"{key} = {json.dumps(value, ensure_ascii=False)}{newline}"

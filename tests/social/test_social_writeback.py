@@ -27,7 +27,7 @@ def one_line_added(before: bytes, after: bytes) -> bytes:
     (b"---\ntitle: A\n---\nbody\n", b"mastodon: " + LINK.encode() + b"\n"),
     # Comments, odd quoting and key order are kept; the line goes before the closing fence.
     (b"---\n# comment\ntitle:   'A: b'\ntags:\n  - x\n  - y\ndate: 2024-01-01 # when\n---\n",
-     b"mastodon: " + LINK.encode() + b"\n"),
+     b"mastodon: '" + LINK.encode() + b"'\n"),
     # CRLF files get a CRLF line; a body without a final newline stays without one.
     (b"---\r\ntitle: A\r\n---\r\nbody", b"mastodon: " + LINK.encode() + b"\r\n"),
     # Front matter only, no newline after the closing fence.
@@ -40,6 +40,16 @@ def test_yaml_gets_one_line(before: bytes, line: bytes) -> None:
     assert one_line_added(before, after) == line
     fm = after.decode().split("---")[1]
     assert yaml.safe_load(fm) == {**yaml.safe_load(before.decode().split("---")[1]), "mastodon": LINK}
+
+
+@pytest.mark.parametrize(("before", "line"), [
+    (b'---\ntitle: "A"\ndescription: "d"\npublished: 1767704507\ntags: ["x"]\n---\n', f'bluesky: "{AT}"\n'),
+    (b"---\ntitle: 'A'\nslug: 'it''s'\n---\n", f"bluesky: '{AT}'\n"),
+    (b"---\ntitle: A\nslug: b\nx: 'c'\n---\n", f"bluesky: {AT}\n"),
+])
+def test_yaml_value_is_quoted_like_the_others(before: bytes, line: str) -> None:
+    after = insert_key(before, "bluesky", AT, "a.md")
+    assert one_line_added(before, after) == line.encode()
 
 
 def test_yaml_value_that_needs_quotes_is_quoted() -> None:
