@@ -135,6 +135,7 @@ DEFAULT_STRINGS = {
     "replies_retry": "Try again",
     "likes": "Likes",
     "reposts": "Reposts",
+    "attachments": "Images and videos",
 }
 
 

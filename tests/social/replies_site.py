@@ -78,6 +78,8 @@ def seed_friendly(masto: FakeMastodon, bsky: FakeBluesky) -> Conversation:
     grace["account"]["avatar"] = grace["account"]["avatar_static"] = f"{AVATAR_HOST}/grace.png"
     late = masto.seed_reply(root["id"], "<p>Late to the party.</p>", username="linus", domain="kernel.example",
                             display_name="", created_at=at_time(9))
+    late["media_attachments"] = [{"id": "1", "type": "image", "url": "https://files.example/a.png",
+                                  "description": "a photo"}, {"id": "2", "type": "gifv", "url": "https://files.example/b.mp4"}]
     conv.ids.update(ada=ada["id"], grace=grace["id"], late=late["id"])
 
     post = bsky.seed_post("New post: replies under posts", like_count=30, repost_count=5)
@@ -130,7 +132,7 @@ def seed_hostile(masto: FakeMastodon, bsky: FakeBluesky) -> Conversation:
                             display_name='<img src=x onerror="window.__pwned=11">', created_at=at_time(30))
     evil["account"].update(url="javascript:window.__pwned=12", avatar="javascript:window.__pwned=13",
                            avatar_static="data:image/png;base64,AAAA")
-    evil.update(url="javascript:window.__pwned=14", uri="data:text/html,x",
+    evil.update(url="javascript:window.__pwned=14", uri="data:text/html,x", language='en" onclick="window.__pwned=16',
                 spoiler_text='<img src=x onerror="window.__pwned=15">CW')
     plain_avatar = masto.seed_reply(root["id"], "<p>http avatar</p>", username="plainhttp", created_at=at_time(31))
     conv.ids.update(evil=evil["id"], plainhttp=plain_avatar["id"])
@@ -182,7 +184,7 @@ A post that was shared on both networks.
 
 
 def build_site(root: Path, posts: dict[str, Conversation], appview: str, replies: str = "button",
-               filler: int = 0) -> Path:
+               filler: int = 0, language: str = "en-GB") -> Path:
     """A site with one post per conversation (plus one never shared); its public/ folder."""
     blog = root / "content" / "blog"
     blog.mkdir(parents=True)
@@ -192,7 +194,7 @@ def build_site(root: Path, posts: dict[str, Conversation], appview: str, replies
             filler="\n\n".join(["Filler paragraph to push the replies below the fold."] * filler)), "utf-8")
     (blog / "quiet.md").write_text("---\ntitle: Quiet\ndate: 2026-11-19\n---\nNever shared.\n", "utf-8")
     (root / "sitegen.toml").write_text(
-        'title = "Replies test"\nbase_url = "https://blog.example"\nlanguage = "en-GB"\n'
+        f'title = "Replies test"\nbase_url = "https://blog.example"\nlanguage = "{language}"\n'
         f'[social]\nreplies = "{replies}"\n[social.bluesky]\nappview = "{appview}"\n', "utf-8")
     Builder(root, root / "public", cache_dir=root / ".cache").build()
     return root / "public"

@@ -177,3 +177,16 @@ def test_bluesky_thread_skips_missing_blocked_and_hidden_posts(js: Any) -> None:
     }""")
     assert names == [["a", "https://bsky.app/profile/a/post/a", [["b", "https://bsky.app/profile/b/post/b", []]]],
                      ["c", "https://bsky.app/profile/c/post/c", []]]
+
+
+@pytest.mark.parametrize(("embed", "count"), [
+    ({"$type": "app.bsky.embed.images#view", "images": [{"thumb": "https://x/1"}, {"thumb": "https://x/2"}]}, 2),
+    ({"$type": "app.bsky.embed.video#view", "playlist": "https://x/v.m3u8"}, 1),
+    ({"$type": "app.bsky.embed.recordWithMedia#view", "media": {"$type": "app.bsky.embed.images#view",
+                                                                 "images": [{}]}, "record": {}}, 1),
+    ({"$type": "app.bsky.embed.external#view", "external": {"uri": "https://x/"}}, 0),
+    ({"$type": "app.bsky.embed.images#view", "images": "nope"}, 0),
+    (None, 0), ("text", 0),
+])
+def test_bluesky_images_and_videos_are_counted(js: Any, embed: Any, count: int) -> None:
+    assert js.evaluate("(e) => sitegenReplies.blueskyMedia(e)", embed) == count

@@ -168,6 +168,11 @@
     return Number.isInteger(value) && value >= 0 ? value : 0;
   }
 
+  // A BCP 47 tag for the reply's lang attribute (screen readers pick a voice by it), or null.
+  function language(value) {
+    return typeof value === "string" && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}$/.test(value) ? value : null;
+  }
+
   function when(value) {
     var date = typeof value === "string" ? new Date(value) : null;
     return date && !isNaN(date.getTime()) ? date : null;
@@ -187,6 +192,8 @@
       likes: count(status.favourites_count),
       reposts: count(status.reblogs_count),
       warning: typeof status.spoiler_text === "string" ? clip(status.spoiler_text, 500) : "",
+      lang: language(status.language),
+      media: Array.isArray(status.media_attachments) ? status.media_attachments.length : 0,
       body: function (doc) { return sanitizeHtml(status.content || "", doc); },
       children: []
     };
@@ -219,6 +226,15 @@
     return safeUrl("https://bsky.app/profile/" + encodeURIComponent(actor) + "/post/" + match[2]);
   }
 
+  // How many images or videos a post view's embed holds (shown as a count: the reply has them).
+  function blueskyMedia(embed) {
+    if (!embed || typeof embed !== "object") return 0;
+    if (embed.$type === "app.bsky.embed.images#view") return Array.isArray(embed.images) ? embed.images.length : 0;
+    if (embed.$type === "app.bsky.embed.video#view") return 1;
+    if (embed.$type === "app.bsky.embed.recordWithMedia#view") return blueskyMedia(embed.media);
+    return 0;
+  }
+
   function hiddenByLabels(post) {
     var labels = Array.isArray(post.labels) ? post.labels : [];
     return labels.some(function (l) { return l && HIDDEN_LABELS[l.val] === 1; });
@@ -249,6 +265,8 @@
         likes: count(post.likeCount),
         reposts: count(post.repostCount),
         warning: "",
+        lang: language(Array.isArray(record.langs) ? record.langs[0] : null),
+        media: blueskyMedia(post.embed),
         body: function (doc) { return renderFacets(record.text, record.facets, doc); },
         children: blueskyThread(node, seen)
       });
@@ -320,6 +338,7 @@
       header.appendChild(meta);
       article.appendChild(header);
       var body = el(doc, "div", "reply-text reply-text-" + reply.network.toLowerCase());
+      if (reply.lang) body.lang = reply.lang;
       if (reply.warning) {
         var details = el(doc, "details", "reply-warning");
         details.appendChild(el(doc, "summary", null, reply.warning));
@@ -329,8 +348,9 @@
         body.appendChild(reply.body(doc));
       }
       article.appendChild(body);
-      if (reply.likes || reply.reposts) {
+      if (reply.likes || reply.reposts || reply.media) {
         var counts = el(doc, "p", "reply-counts");
+        if (reply.media) counts.appendChild(el(doc, "span", "reply-media", strings.media + ": " + reply.media));
         if (reply.likes) counts.appendChild(el(doc, "span", "reply-likes", strings.likes + ": " + reply.likes));
         if (reply.reposts) counts.appendChild(el(doc, "span", "reply-reposts", strings.reposts + ": " + reply.reposts));
         article.appendChild(counts);
@@ -379,13 +399,19 @@
     var data = section.dataset;
     var strings = {
       loading: data.sLoading, count: data.sCount, countOne: data.sCountOne, none: data.sNone,
-      error: data.sError, retry: data.sRetry, likes: data.sLikes, reposts: data.sReposts
+      error: data.sError, retry: data.sRetry, likes: data.sLikes, reposts: data.sReposts,
+      media: data.sMedia
     };
     var button = section.querySelector(".replies-load");
     var status = section.querySelector(".replies-status");
     var thread = section.querySelector(".replies-thread");
     var showLabel = button.textContent;
-    var formatter = new Intl.DateTimeFormat(document.documentElement.lang || undefined, { dateStyle: "medium", timeStyle: "short" });
+    var formatter;
+    try {
+      formatter = new Intl.DateTimeFormat(document.documentElement.lang || undefined, { dateStyle: "medium", timeStyle: "short" });
+    } catch (e) { // a `language` the browser cannot read (say "en_GB"): the browser's own
+      formatter = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+    }
     var format = function (date) { return formatter.format(date); };
     var mastodonOrigin = safeUrl(data.mastodonOrigin || "") ? new URL(data.mastodonOrigin).origin : null;
     var appview = safeUrl(data.blueskyAppview || "") ? new URL(data.blueskyAppview).origin : null;
@@ -394,7 +420,8 @@
     function load() {
       if (busy) return;
       busy = true;
-      button.disabled = true;
+      // aria-disabled, not disabled: a disabled button would drop the keyboard focus.
+      button.setAttribute("aria-disabled", "true");
       section.setAttribute("aria-busy", "true");
       status.textContent = strings.loading;
       var jobs = [];
@@ -428,9 +455,12 @@
         busy = false;
         if (failed.length) {
           button.textContent = strings.retry;
-          button.disabled = false;
+          button.removeAttribute("aria-disabled");
         } else {
+          // The button goes away; a keyboard user who pressed it continues at the thread.
+          var hadFocus = document.activeElement === button;
           button.hidden = true;
+          if (hadFocus) thread.focus();
         }
       });
     }
@@ -451,7 +481,7 @@
 
   window.sitegenReplies = {
     safeUrl: safeUrl, sanitizeHtml: sanitizeHtml, renderFacets: renderFacets,
-    mastodonThread: mastodonThread, blueskyThread: blueskyThread
+    mastodonThread: mastodonThread, blueskyThread: blueskyThread, blueskyMedia: blueskyMedia
   };
   var section = document.querySelector("section.replies[data-load]");
   if (section && typeof fetch === "function" && typeof DOMParser === "function" && typeof TextEncoder === "function") start(section);
