@@ -28,6 +28,7 @@ CDN_TOKEN = "cdn-api-token-abcdef0123"
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8", ".xml": "text/xml; charset=utf-8",
     ".txt": "text/plain; charset=utf-8", ".webp": "image/webp", ".jpg": "image/jpeg", ".svg": "image/svg+xml",
+    ".js": "text/javascript; charset=utf-8",
 }
 
 
