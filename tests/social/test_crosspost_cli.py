@@ -78,7 +78,8 @@ def test_crosspost_posts_each_post_once_and_writes_one_line_per_network(social_s
             assert lines == [f"mastodon: {status['url']}\r\n", f"bluesky: {post_uri}\r\n"]
             assert after.endswith(b"no newline at the end")
         else:
-            assert lines == [f"mastodon: {status['url']}\n", f"bluesky: {post_uri}\n"]
+            # The café post quotes its values, so the links are quoted too.
+            assert lines == [f'mastodon: "{status["url"]}"\n', f'bluesky: "{post_uri}"\n']
 
     # Nothing new: a second run sends no request at all (not even the liveness check's).
     masto.clear_requests()
@@ -214,8 +215,8 @@ def test_a_run_killed_between_posting_and_writing_back_never_posts_twice(social_
     assert len(social_site.mastodon.requests_to("post_status")) == 1  # never asked again
     assert len(social_site.mastodon.statuses) == 1 and len(social_site.bluesky.posts) == 1
     assert added_lines(before, path.read_bytes()) == [
-        f"mastodon: {next(iter(social_site.mastodon.statuses.values()))['url']}\n",
-        f"bluesky: {next(iter(social_site.bluesky.posts))}\n"]
+        f'mastodon: "{next(iter(social_site.mastodon.statuses.values()))["url"]}"\n',
+        f'bluesky: "{next(iter(social_site.bluesky.posts))}"\n']
 
 
 def test_an_answer_lost_to_a_crash_is_not_posted_again(social_site: SocialSite) -> None:
@@ -235,8 +236,8 @@ def test_an_answer_lost_to_a_crash_is_not_posted_again(social_site: SocialSite) 
     assert len(social_site.bluesky.requests_to("getRecord")) == 1
     assert len(social_site.mastodon.statuses) == 1 and len(social_site.bluesky.posts) == 1
     assert added_lines(before, path.read_bytes()) == [
-        f"mastodon: {next(iter(social_site.mastodon.statuses.values()))['url']}\n",
-        f"bluesky: {next(iter(social_site.bluesky.posts))}\n"]
+        f'mastodon: "{next(iter(social_site.mastodon.statuses.values()))["url"]}"\n',
+        f'bluesky: "{next(iter(social_site.bluesky.posts))}"\n']
 
 
 def test_expired_session_is_refreshed_once_and_429_waited_out(social_site: SocialSite) -> None:
