@@ -75,10 +75,16 @@ def test_publish_shares_the_post_and_redeploys_it_with_its_discuss_links(
     out = ok(pub.run())
     steps = [line.split()[1] for line in out.splitlines() if line.startswith("==> ") and line.endswith(")")
              and "@local" in line]
-    assert steps == ["tools@local", "site@local", "sync@local", "purge@local", "live@local", "crosspost@local",
+    assert steps == ["tools@local", "site@local", "sync@local", "purge@local", "live@local", "preview@local",
+                     "crosspost@local",
                      "rebuild@local", "resync@local", "repurge@local"]
     assert f"[live@local] live: {pub.cdn.url}/blog/notes/ answers 200" in out
 
+    # The texts were shown before anything was sent.
+    preview = [line for line in out.splitlines() if line.startswith("[preview@local]")]
+    assert f"[preview@local] {POST}: mastodon (public, en) would post:" in preview
+    assert f"[preview@local] {POST}: bluesky (en) would post:" in preview
+    assert f"[preview@local]     {pub.cdn.url}/blog/notes/" in preview
     # Shared once on each network, and both links written back as one new line each.
     (status,) = fake_mastodon.statuses.values()
     ((uri, record),) = fake_bluesky.posts.items()
