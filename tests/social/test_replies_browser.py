@@ -180,8 +180,11 @@ AUDIT = """() => {
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_hostile_replies_are_inert_text(browser: Any, site: tuple[str, dict[str, Conversation]], width: int) -> None:
+def test_hostile_replies_are_inert_text(browser: Any, site: tuple[str, dict[str, Conversation]], width: int,
+                                        tmp_path_factory: pytest.TempPathFactory) -> None:
     url, convs = site
+    shots = tmp_path_factory.getbasetemp() / "replies-shots"
+    shots.mkdir(exist_ok=True)
     for page in _tab(browser, viewport={"width": width, "height": 900}):
         page.add_init_script("window.addEventListener('securitypolicyviolation', () => { window.__pwned = 'csp'; });")
         _open(page, url + "/blog/hostile/")
@@ -193,6 +196,8 @@ def test_hostile_replies_are_inert_text(browser: Any, site: tuple[str, dict[str,
             for (const type of ['mouseover', 'focus', 'load', 'error', 'toggle']) e.dispatchEvent(new Event(type));
         })""")
         audit = page.evaluate(AUDIT)
+        page.locator(".replies-list").first.scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / f"replies-hostile-{width}.png"))
         assert audit["pwned"] is None and page.errors == []
         assert set(audit["tags"]) <= ALLOWED_TAGS, audit["tags"]
         assert set(audit["attrs"]) <= ALLOWED_ATTRS, audit["attrs"]
