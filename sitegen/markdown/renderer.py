@@ -20,9 +20,11 @@ from sitegen.errors import ContentError, SitegenError
 from sitegen.fence import parse_fence_info
 from sitegen.markdown import footnotes, shortcodes
 from sitegen.markdown.autolink import autolink_plugin
+from sitegen.markdown.dispatch import use_fast_dispatch
 from sitegen.markdown.document import IMG_IN_LINK_PREFIX, IMG_PREFIX, MD_LINK_PREFIX, Heading, Rendered
 from sitegen.markdown.headings import HEADING_ID_SCHEMES, SCHEMES, custom_id
 from sitegen.markdown.highlight import HighlightCache, Highlighter
+from sitegen.markdown.linkdest import use_fast_links
 from sitegen.markdown.mathml import math_to_html, render_math_inline_double
 from sitegen.markdown.shortcodes import REF_PREFIX
 from sitegen.markdown.steps import FENCE_META_KEY, FenceBlock, fence_rule
@@ -141,6 +143,55 @@ def render_code_inline(
     return f"<code{self.renderAttrs(token)}>{body}</code>"
 
 
+def make_parser(highlighter: Highlighter, footnote_words: tuple[str, str, str], *, fast: bool = True) -> MarkdownIt:
+    """The MarkdownIt instance for documents: CommonMark, GFM tables, strikethrough, task items,
+    autolinks, footnotes, math, and our render rules. `fast=False` keeps markdown-it-py's own rule
+    loops and link reading (sitegen.markdown.dispatch and .linkdest give the same tokens sooner;
+    tests compare the two)."""
+    md = MarkdownIt("commonmark", {"html": True, "typographer": False, "xhtmlOut": False})
+    # Only `~~strike~~`: GFM's single-tilde form would strike "~5 to ~10" in prose.
+    md.enable(["table", "strikethrough"])
+    # markdown-it-py ≥ 4.1 parses GFM task items in its list rule, cheaper than the
+    # tasklists plugin's extra pass over every token.
+    md.options["tasklists"] = True
+    md.options["tasklists_editable"] = False
+    # GFM's autolink extension rather than linkify-it: linkify's fuzzy matching turns
+    # "README.md" and "main.py" into links to the .md and .py top-level domains.
+    md.use(autolink_plugin)
+    md.use(footnote_plugin, inline=False)
+    # Pandoc's rule for inline math: no space inside the dollars and no digit after the
+    # closing one, so "$5 and $10" and "$5-$10" stay prose.
+    md.use(
+        dollarmath_plugin,
+        allow_labels=False,
+        allow_space=False,
+        allow_digits=False,
+        allow_blank_lines=False,
+        double_inline=True,
+        renderer=math_to_html,
+    )
+    # The plugin renders `$$…$$` inside a paragraph as a <div>, which cannot sit in a
+    # <p>; a <span> holding block-mode MathML displays the same and stays valid.
+    md.add_render_rule("math_inline_double", render_math_inline_double)
+    md.options["footnote_words"] = footnote_words
+    md.add_render_rule("list_item_open", render_list_item_open)
+    md.add_render_rule("code_inline", render_code_inline)
+    md.add_render_rule("footnote_ref", footnotes.render_footnote_ref)
+    md.add_render_rule("footnote_block_open", footnotes.render_footnote_block_open)
+    md.add_render_rule("footnote_block_close", footnotes.render_footnote_block_close)
+    md.add_render_rule("footnote_open", footnotes.render_footnote_open)
+    md.add_render_rule("footnote_close", footnotes.render_footnote_close)
+    md.add_render_rule("footnote_anchor", footnotes.render_footnote_anchor)
+    md.add_render_rule("heading_open", _render_heading_open)
+    # Our own fence rule instead of `options.highlight`: markdown-it would wrap Pygments'
+    # output in a second <pre> (markdown-it-py #256) and could not add the step caption.
+    md.add_render_rule("fence", fence_rule(highlighter))
+    if fast:
+        use_fast_dispatch(md)
+        use_fast_links(md)
+    return md
+
+
 class Renderer:
     """Markdown → HTML, reusable: build once, call `render()` for each document."""
 
@@ -160,47 +211,9 @@ class Renderer:
         self._footnote_words = footnote_words
         self._block_md: MarkdownIt | None = None
         """The options as text, for cache keys: the same document renders differently under others."""
-        md = MarkdownIt("commonmark", {"html": True, "typographer": False, "xhtmlOut": False})
-        # Only `~~strike~~`: GFM's single-tilde form would strike "~5 to ~10" in prose.
-        md.enable(["table", "strikethrough"])
-        # markdown-it-py ≥ 4.1 parses GFM task items in its list rule, cheaper than the
-        # tasklists plugin's extra pass over every token.
-        md.options["tasklists"] = True
-        md.options["tasklists_editable"] = False
-        # GFM's autolink extension rather than linkify-it: linkify's fuzzy matching turns
-        # "README.md" and "main.py" into links to the .md and .py top-level domains.
-        md.use(autolink_plugin)
-        md.use(footnote_plugin, inline=False)
-        # Pandoc's rule for inline math: no space inside the dollars and no digit after the
-        # closing one, so "$5 and $10" and "$5-$10" stay prose.
-        md.use(
-            dollarmath_plugin,
-            allow_labels=False,
-            allow_space=False,
-            allow_digits=False,
-            allow_blank_lines=False,
-            double_inline=True,
-            renderer=math_to_html,
-        )
-        # The plugin renders `$$…$$` inside a paragraph as a <div>, which cannot sit in a
-        # <p>; a <span> holding block-mode MathML displays the same and stays valid.
-        md.add_render_rule("math_inline_double", render_math_inline_double)
-        md.options["footnote_words"] = footnote_words
-        md.add_render_rule("list_item_open", render_list_item_open)
-        md.add_render_rule("code_inline", render_code_inline)
-        md.add_render_rule("footnote_ref", footnotes.render_footnote_ref)
-        md.add_render_rule("footnote_block_open", footnotes.render_footnote_block_open)
-        md.add_render_rule("footnote_block_close", footnotes.render_footnote_block_close)
-        md.add_render_rule("footnote_open", footnotes.render_footnote_open)
-        md.add_render_rule("footnote_close", footnotes.render_footnote_close)
-        md.add_render_rule("footnote_anchor", footnotes.render_footnote_anchor)
-        md.add_render_rule("heading_open", _render_heading_open)
-        # Our own fence rule instead of `options.highlight`: markdown-it would wrap Pygments'
-        # output in a second <pre> (markdown-it-py #256) and could not add the step caption.
         self._inline_md: dict[bool, MarkdownIt] = {}
         self._highlighter = Highlighter()
-        md.add_render_rule("fence", fence_rule(self._highlighter))
-        self._md = md
+        self._md = make_parser(self._highlighter, footnote_words)
 
     def use_highlight_cache(self, cache: HighlightCache | None) -> None:
         """Reuse highlighted code blocks across builds (keyed by language and code)."""
