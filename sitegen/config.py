@@ -136,6 +136,10 @@ DEFAULT_STRINGS = {
     "likes": "Likes",
     "reposts": "Reposts",
     "attachments": "Images and videos",
+    "copy_code": "Copy",
+    "copied": "Copied",
+    "copy_failed": "Copy failed",
+    "dark_theme": "Dark theme",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -37,3 +38,30 @@ def template_dirs(config: SiteConfig) -> list[Path]:
     dirs = [config.root / config.templates_dir, theme_dir(config) / "templates"]
     default = bundled_themes_dir() / "default" / "templates"
     return dirs if default in dirs else [*dirs, default]
+
+
+_CSS_TOKENS = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(/\*.*?\*/)|(\s+)|([^"'/\s]+|/)""", re.S)
+
+
+def minify_css(text: str) -> str:
+    """A theme stylesheet without comments and layout whitespace; strings kept as written.
+
+    Conservative: a space before `:` or around `+`/`-` may be meaningful (`.a :is(…)`,
+    `calc(1rem + 2px)`), so only the spaces around `{ } ; ,` and after `:` go.
+    """
+    out: list[str] = []
+    for string, comment, space, other in _CSS_TOKENS.findall(text):
+        if comment:
+            continue
+        if space:
+            if out and out[-1] != " ":
+                out.append(" ")
+            continue
+        out.append(string or other)
+    joined = "".join(out).strip()
+    # Outside strings only: split on them again and squeeze the code between.
+    parts = re.split(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')""", joined)
+    for i in range(0, len(parts), 2):
+        code = re.sub(r"\s*([{};,])\s*", r"\1", parts[i])
+        parts[i] = re.sub(r":\s+", ":", code).replace(";}", "}")
+    return "".join(parts)

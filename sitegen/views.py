@@ -9,6 +9,7 @@ actually read has changed — the early cutoff that keeps one-post edits cheap.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import posixpath
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from html import unescape
@@ -360,6 +361,13 @@ class SiteView:
         self.collections = _Lookup(lambda n: CollectionView(res, n), lambda: iter(res.site.collections))
         self.taxonomies = {t.name: t for t in cfg.taxonomies}
 
+    @property
+    def highlight_css(self) -> str:
+        """The code colours ([markdown] highlight_light/dark), compact; the theme inlines them
+        on pages that have highlighted code."""
+        cfg = self._res.site.config
+        return _highlight_css(cfg.highlight_light, cfg.highlight_dark)
+
     def terms(self, taxonomy: str = "tags") -> list[TermView]:
         RECORDER.deps.add(("?q", f"terms:{taxonomy}"))
         return [TermView(self._res, taxonomy, t) for t in self._res.site.terms.get(taxonomy, {})]
@@ -368,6 +376,13 @@ class SiteView:
         """Look a page up by its source path under content/ (`site.page("pages/about.md")`)."""
         RECORDER.deps.add(("?q", "keys"))
         return self._res.view(key)
+
+
+@functools.lru_cache(maxsize=4)
+def _highlight_css(light: str, dark: str) -> str:
+    from sitegen.markdown import highlight_css
+
+    return Markup(highlight_css(light, dark))  # generated here from Pygments styles: no markup in it
 
 
 def query_values(site: Site) -> dict[str, Any]:

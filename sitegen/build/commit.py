@@ -49,6 +49,15 @@ def commit(
                 pass  # gone from the cache: the copy below says whether the file is gone too
             except OSError:  # another file system, or links not allowed: copy
                 pass
+        if rel in static_plan.get("minify", ()):
+            try:
+                from sitegen.theme import minify_css
+
+                write_file(target, minify_css(src.read_text("utf-8")).encode("utf-8"))
+                os.chmod(target, FILE_MODE)
+                continue
+            except FileNotFoundError:
+                pass  # deleted since the scan: the copy below says so
         if not _copy_if_present(src, target):
             vanished.append(rel)  # deleted since the scan: a deleted file, not an error
             static_plan["vanished"].append(str(src))

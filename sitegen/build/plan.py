@@ -160,6 +160,7 @@ def plan_static(
     from sitegen.theme import theme_dir
 
     sources = {rel: (theme_dir(config) / "static" / rel, st) for rel, st in scan["theme_static"].items()}
+    theme_css = {rel for rel in sources if rel.endswith(".css")}
     sources.update({rel: (config.root / "static" / rel, st) for rel, st in scan["site_static"].items()})
     files = scan.get("content_files", {})
     for rel, src in (assets or {}).items():
@@ -181,5 +182,9 @@ def plan_static(
             report.copied.append(rel)
         final[rel] = (str(src), st, prev[2] if prev else None)
     removed = [rel for rel in old_final if rel not in final and rel not in generated]
+    # The theme's own stylesheets are published minified (a site's static/ file of the same name,
+    # which replaced it above, is published as written).
+    minify = {rel for rel in theme_css if sources[rel][0] == theme_dir(config) / "static" / rel}
     # Image variants are hard-linked from the cache (never edited in place there), not copied.
-    return {"copies": copies, "final": final, "removed": removed, "linked": set(images or ()), "vanished": []}
+    return {"copies": copies, "final": final, "removed": removed, "linked": set(images or ()), "vanished": [],
+            "minify": minify}

@@ -3,8 +3,8 @@
 The fixture site overrides every template the engine renders, so a change here is a change in
 what the engine hands templates (URLs, lists, pagination, dates, feeds, escaping), never in
 the theme's looks. `highlight.css` is left out: it is Pygments' stylesheet, which changes with
-the Pygments version and says nothing about the engine; nor is the theme's `replies.js`, the
-theme's own script copied as it is. `style.css` and `img/note.txt` are the
+the Pygments version and says nothing about the engine; nor are the theme's `replies.js` and
+`copy-code.js`, the theme's own scripts copied as they are. `style.css` and `img/note.txt` are the
 fixture's own static files (the site's static/ overrides the theme's), so they are compared.
 
 Regenerate after an intended change with `SITEGEN_UPDATE_GOLDEN=1 pytest tests/site`, then
@@ -25,7 +25,7 @@ from sitegen.engine import Builder
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE / "fixtures" / "basic"
 GOLDEN = HERE / "golden" / "basic"
-NOT_COMPARED = {"highlight.css", "replies.js"}
+NOT_COMPARED = {"highlight.css", "replies.js", "copy-code.js"}
 
 
 def _files(root: Path) -> dict[str, bytes]:

@@ -28,15 +28,21 @@ def _contrast(a: str, b: str) -> float:
 
 
 def _schemes(css: str) -> dict[str, str]:
-    light, _, dark = css.partition("@media (prefers-color-scheme: dark)")
-    return {"light": light, "dark": dark}
+    """The light rules, the dark ones under the system's preference, the dark ones the reader chose."""
+    light, _, dark = css.partition("@media (prefers-color-scheme: dark){")
+    system, _, chosen = dark.partition("\n}\n")
+    return {"light": light, "dark": system, "dark-chosen": chosen}
 
 
 def _colours(block: str) -> tuple[str, dict[str, str]]:
-    background = re.search(r"\.highlight\s*\{\s*background:\s*(#[0-9a-fA-F]{3,6})", block)
+    background = re.search(r"\.highlight\s*\{\s*background-color:\s*(#[0-9a-fA-F]{3,6})", block)
     assert background, block[:200]
-    colours = {m.group(1).strip(): m.group(2)
-               for m in re.finditer(r"^\s*([^{}\n]+?)\s*\{[^}]*?(?<![-\w])color:\s*(#[0-9a-fA-F]{3,6})", block, re.M)}
+    colours = {}
+    for m in re.finditer(r"^\s*([^{}\n]+?)\s*\{[^}]*?(?<![-\w])color:\s*(#[0-9a-fA-F]{3,6})", block, re.M):
+        # One rule may style several tokens: `.highlight :is(.k,.kd){…}`.
+        group = re.search(r":is\(([^)]*)\)", m.group(1))
+        for token in group.group(1).split(",") if group else [m.group(1).strip()]:
+            colours[token] = m.group(2)
     return background.group(1), colours
 
 
@@ -50,7 +56,7 @@ def test_default_styles_are_the_themes_own() -> None:
     assert SiteConfig.__dataclass_fields__["highlight_light"].default == "sitegen-light"
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("scheme", ["light", "dark", "dark-chosen"])
 def test_every_token_colour_reaches_4_5_to_1(scheme: str) -> None:
     background, colours = _colours(_schemes(highlight_css())[scheme])
     assert len(colours) >= 20  # the rules were really read
@@ -66,7 +72,25 @@ def test_the_dark_code_background_sits_on_the_dark_page() -> None:
     assert _contrast(background, "#16171c") < 1.3
 
 
+def test_the_dark_style_follows_the_system_and_the_readers_choice() -> None:
+    """Dark under the system's dark preference unless the reader chose light (the theme's
+    toggle sets data-theme on <html>), and whenever the reader chose dark: the same rules."""
+    schemes = _schemes(highlight_css())
+    system = schemes["dark"].replace("html:not([data-theme=light])", "SCOPE")
+    chosen = schemes["dark-chosen"].replace("html[data-theme=dark]", "SCOPE")
+    assert system.split() == chosen.split() and "SCOPE .highlight" in system
+    # Every dark rule is scoped, so a reader's light choice wins over a dark system.
+    assert all(line.startswith("html") for line in schemes["dark-chosen"].splitlines() if line)
+
+
+def test_plain_tokens_inherit_and_alike_tokens_share_a_rule() -> None:
+    css = highlight_css()
+    assert "/*" not in css and len(css) < 5000
+    # Keywords and their kinds are drawn alike: one rule.
+    assert re.search(r"\.highlight :is\(\.k,[^)]*\.kd[^)]*\)\{color:#4338CA;font-weight:bold\}", css)
+
+
 def test_a_stock_pygments_style_still_works_and_an_unknown_one_is_an_error() -> None:
-    assert "@media (prefers-color-scheme: dark)" in highlight_css("friendly", "monokai")
+    assert "@media (prefers-color-scheme: dark){" in highlight_css("friendly", "monokai")
     with pytest.raises(ConfigError, match="sitegen-light"):
         highlight_css("no-such-style")

@@ -110,11 +110,17 @@ def test_nav_marks_the_current_section(site: Built) -> None:
 def test_nothing_is_loaded_from_another_host(site: Built) -> None:
     for rel, path in pages(site):
         doc = parse(path.read_text(encoding="utf-8"))
-        # No JavaScript, except the replies script on a post shared to Mastodon/Bluesky (tests/social).
-        scripts = [el.get("src") for el in find_all(doc, "script")]
-        assert scripts in ([], ["/replies.js"]), f"{rel}: the theme needs no JavaScript ({scripts})"
-        assert not scripts or find_all(doc, "aside", "discuss"), f"{rel}: replies.js without discuss links"
-        assert not find_all(doc, "style"), f"{rel}: styles belong in style.css"
+        # The colour-scheme snippet inline; the theme's own deferred scripts: copy buttons on pages
+        # with code, replies on a post shared to Mastodon/Bluesky (tests/social).
+        for script in find_all(doc, "script"):
+            src = script.get("src")
+            assert src in (None, "/copy-code.js", "/replies.js"), f"{rel}: {src}"
+            assert src is None or script.get("defer") is not None, f"{rel}: {src} would block rendering"
+            assert src != "/replies.js" or find_all(doc, "aside", "discuss"), f"{rel}: replies.js without discuss links"
+        # Inline CSS only for the code colours, on pages with highlighted code.
+        for style in find_all(doc, "style"):
+            assert "<pre class=\"highlight" in path.read_text(encoding="utf-8"), rel
+            assert ".highlight" in (style.text or ""), rel
         for el in [*doc.iter("link"), *doc.iter("img"), *doc.iter("source"), *doc.iter("iframe")]:
             for attr in ("href", "src", "srcset"):
                 url = el.get(attr, "")
