@@ -44,7 +44,7 @@ def _yaml_value(value: str, style: str) -> str:
         return "'" + value.replace("'", "''") + "'"
     if style == "":
         try:
-            if yaml.safe_load(f"k: {value}") == {"k": value} and value.strip() == value:
+            if _parse("yaml", f"k: {value}") == {"k": value} and value.strip() == value:
                 return value
         except yaml.YAMLError:
             pass
@@ -56,7 +56,8 @@ def _parse(fmt: str, raw: str) -> Any:
         return tomllib.loads(raw)
     import yaml
 
-    return yaml.safe_load(raw) or {}
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when PyYAML has it
+    return yaml.load(raw, Loader=loader) or {}
 
 
 def insert_key(data: bytes, key: str, value: str, source: str) -> bytes:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import re
 import tomllib
+from pathlib import Path
 
 import pytest
 import yaml
 
+from sitegen import frontmatter as fm
 from sitegen.errors import ContentError
 from sitegen.social.writeback import insert_key
 
@@ -86,3 +90,33 @@ def test_refuses_instead_of_corrupting() -> None:
         insert_key(b"---\ntitle: A\n", "mastodon", LINK, "a.md")
     with pytest.raises(ContentError, match="no front matter"):
         insert_key(b"# just markdown\n", "mastodon", LINK, "a.md")
+
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "wolfgirl"
+
+
+def test_the_real_blog_gets_the_lines_its_author_writes() -> None:
+    """Every post of the wolfgirl corpus that has links, with them taken out and written back:
+    each written line is byte for byte the one in her file (her quoting), and the front matter
+    reads back the same."""
+    if not (CORPUS / "content").is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"the wolfgirl corpus is missing at {CORPUS}; CI must have it")
+        pytest.skip(f"the wolfgirl corpus is not at {CORPUS}")
+    checked = 0
+    for path in sorted((CORPUS / "content").rglob("*.md")):
+        original = path.read_bytes()
+        keys = re.findall(rb"(?m)^(mastodon|bluesky):.*\r?\n", original)
+        if not keys:
+            continue
+        meta = fm.split(fm.decode(original, str(path)), str(path)).meta
+        stripped = re.sub(rb"(?m)^(mastodon|bluesky):.*\r?\n", b"", original)
+        edited = stripped
+        for key in keys:
+            before = edited
+            edited = insert_key(edited, key.decode(), meta[key.decode()], str(path))
+            line = one_line_added(before, edited)
+            assert line in original.splitlines(keepends=True), (path, line)
+        assert fm.split(fm.decode(edited, str(path)), str(path)).meta == meta
+        checked += 1
+    assert checked >= 1
