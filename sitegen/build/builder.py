@@ -26,6 +26,7 @@ from sitegen.build.render import RenderStep
 from sitegen.build.scan import Scan, input_roots, rescan_hinted, scan_inputs, tampered_outputs
 from sitegen.build.store import BodyStore, cache_dir_for, default_cache_root, load_manifest, save_manifest
 from sitegen.build.verified import VerificationStep
+from sitegen.build.watchset import WatchSet, watch_set
 from sitegen.config import SiteConfig, load_config
 from sitegen.content import PageRecord
 from sitegen.model import Site, build_site, bundle_assets
@@ -126,6 +127,11 @@ class Builder(PageLoader, RenderStep, VerificationStep):
         """A full build ran: cached bodies no page uses can go."""
 
     # -- inputs -----------------------------------------------------------------------------
+
+    def watch_set(self) -> WatchSet:
+        """Where the last build read from (before any build: the input folders); serve watches it."""
+        config = self.config or self._load_config()
+        return watch_set(config, self.state or {}, self.project_root)
 
     def _load_config(self) -> SiteConfig:
         config = load_config(self.site_dir)

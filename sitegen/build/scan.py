@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from sitegen.config import CONFIG_NAME, SiteConfig
 from sitegen.errors import ContentError
@@ -17,7 +18,8 @@ from sitegen.errors import ContentError
 _IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part")
 
 Stat = tuple[int, int]
-Scan = dict[str, dict[str, Stat]]
+Scan = dict[str, dict[str, Any]]
+"""Part → relative path → Stat; and "links" → real path → "dir" or "file"."""
 
 
 def skipped(name: str, keep_dots: bool) -> bool:
@@ -57,16 +59,20 @@ class Fence:
         return real
 
 
-def walk(root: Path, keep_dots: bool = False, fence: Fence | None = None) -> dict[str, Stat]:
+def walk(root: Path, keep_dots: bool = False, fence: Fence | None = None,
+         links: dict[str, str] | None = None) -> dict[str, Stat]:
     """rel path → (mtime_ns, size) for every file below root, dot files and editor droppings skipped.
 
     With a fence, a symlink leading out of it is an error (and so is a loop of symlinked folders);
-    a file or folder that vanishes while it is walked is simply not there.
+    a file or folder that vanishes while it is walked is simply not there. `links` gets the real
+    path of each symlink met (the root's too) → "dir" or "file".
     """
     found: dict[str, Stat] = {}
     start = str(root)
     if fence is not None and os.path.lexists(start):
-        fence.check(start)
+        real = fence.check(start)
+        if links is not None and os.path.islink(start):
+            links[real] = "dir"
     stack: list[tuple[str, str, frozenset[str]]] = [("", start, frozenset())]
     while stack:
         prefix, path, linked = stack.pop()
@@ -80,7 +86,7 @@ def walk(root: Path, keep_dots: bool = False, fence: Fence | None = None) -> dic
                 if skipped(name, keep_dots):
                     continue
                 rel = prefix + name
-                chain = linked
+                chain, real = linked, None
                 if fence is not None and entry.is_symlink():
                     real = fence.check(entry.path)
                     if real in linked:
@@ -90,9 +96,13 @@ def walk(root: Path, keep_dots: bool = False, fence: Fence | None = None) -> dic
                 try:
                     if entry.is_dir():
                         stack.append((rel + "/", entry.path, chain))
+                        if links is not None and real is not None:
+                            links[real] = "dir"
                     elif entry.is_file():
                         st = entry.stat()
                         found[rel] = (st.st_mtime_ns, st.st_size)
+                        if links is not None and real is not None:
+                            links[real] = "file"
                 except FileNotFoundError:  # deleted since the folder was listed
                     continue
     return found
@@ -149,12 +159,20 @@ def scan_inputs(config: SiteConfig) -> Scan:
     roots = input_roots(config)
     fenced = fences(config)
     # Dot files are published from static/ (.well-known); elsewhere they are editor state.
-    scan = {part: walk(root, keep_dots=part.endswith("static"), fence=fenced[part]) for part, root in roots.items()}
+    links: dict[str, str] = {}
+    scan: Scan = {part: walk(root, keep_dots=part.endswith("static"), fence=fenced[part], links=links)
+                  for part, root in roots.items()}
     # Folders starting with "_" are not collections (see discover_collections): skip them.
     found = scan["content"]
     scan["content"] = {k: v for k, v in found.items() if is_content(k)}
     scan["content_files"] = {k: v for k, v in found.items() if is_content_file(k)}
+    scan["links"] = dict(sorted(links.items()))
     return scan
+
+
+def is_under(path: str, folder: str) -> bool:
+    """`path` is `folder` or inside it (both absolute, as strings)."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def rescan_hinted(config: SiteConfig, old_scan: Scan, changed: Iterable[str | Path]) -> Scan | None:
@@ -187,6 +205,8 @@ def rescan_hinted(config: SiteConfig, old_scan: Scan, changed: Iterable[str | Pa
                 scan[part][name] = st
             break
         else:
+            if any(is_under(str(path), real) for real in old_scan.get("links", {})):
+                return None  # read through a symlink (content/infra/x.md → infra/x.md): scan everything
             if path.name != CONFIG_NAME:
                 continue  # e.g. a file outside every input: nothing to do
     return scan

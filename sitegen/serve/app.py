@@ -23,9 +23,10 @@ from typing import Any, TextIO
 
 from sitegen.build.builder import Builder, Report
 from sitegen.build.store import default_cache_root
+from sitegen.build.watchset import WatchSet
 from sitegen.config import CONFIG_NAME, load_config
 from sitegen.errors import ConfigError, SitegenError
-from sitegen.serve.changes import KINDS, TOP_DIRS, changes_watch_set, needs_build, reload_event, sort_changes
+from sitegen.serve.changes import KINDS, changes_watch_set, needs_build, reload_event, sort_changes
 from sitegen.serve.hosts import url_host
 from sitegen.serve.hub import Hub
 from sitegen.serve.server import PreviewServer
@@ -136,6 +137,8 @@ class Preview:
         """Every rebuild since start, oldest first (the first build included)."""
         self._changes: queue.SimpleQueue[tuple[set[str], float, bool]] = queue.SimpleQueue()
         self._tree: Watcher | None = None
+        self._folders: Watcher | None = None
+        self._reads: WatchSet | None = None
         self._site_watcher: Watcher | None = None
         self._theme: Path | None = None
         self._serving: threading.Thread | None = None
@@ -177,7 +180,7 @@ class Preview:
 
     def close(self) -> None:
         """Stop watching, end every event stream and stop serving; keep the build state for next time."""
-        for watcher in (self._tree, self._site_watcher):
+        for watcher in (self._tree, self._folders, self._site_watcher):
             if watcher is not None:
                 watcher.stop()
         self._save()
@@ -213,12 +216,19 @@ class Preview:
             return None
 
     def _rewatch(self) -> bool:
-        """(Re)start the tree watcher if the folders to watch changed; True if they did."""
+        """Follow what the build reads (Builder.watch_set, the build's own inputs): restart the tree
+        watcher if its folders moved (True: events may have been lost meanwhile), and the watcher
+        of the single folders (include= files, records, symlink targets…) if those did."""
         self._theme = self._theme_dir()
-        wanted = [self.site_dir / name for name in TOP_DIRS if name != "themes"]
-        if self._theme is not None:
-            wanted.append(self._theme)
-        wanted = [p for p in wanted if p.is_dir()]
+        try:
+            found = self.builder.watch_set()
+        except SitegenError:
+            # sitegen.toml is broken: keep watching what we did; fixing it builds and comes back here.
+            return False
+        self._reads = found
+        # The site's own top-level files are the site watcher's.
+        self._watch_folders([f for f in found.folders if f != self.site_dir])
+        wanted = list(found.trees)
         if self._tree is not None and list(self._tree.paths) == wanted:
             return False
         if self._tree is not None:
@@ -235,11 +245,31 @@ class Preview:
             self._tree.start(self._on_change, self._on_fail)
         return True
 
+    def _watch_folders(self, folders: list[Path]) -> None:
+        if (self._folders.paths if self._folders is not None else ()) == tuple(folders):
+            return
+        new = None
+        if folders:
+            try:
+                new = Watcher(folders, recursive=False, step_ms=self.step_ms, debounce_ms=self.debounce_ms)
+            except SitegenError as exc:
+                print(f"warning: {exc}", file=self.log, flush=True)
+            else:
+                new.start(self._on_change, self._on_fail)  # before the old one stops: no gap for folders in both
+        old, self._folders = self._folders, new
+        if old is not None:
+            old.stop()
+
     # -- building ---------------------------------------------------------------------------
 
     def handle(self, paths: set[str], seen: float, force: bool = False) -> Timing | None:
         """Rebuild for one batch of changed paths, if any of them is an input; tell the browsers."""
         kinds = sort_changes(paths, self.site_dir, self._theme, self.out_dir)
+        # Files outside the input folders that the last build read (a symlinked page's target,
+        # its verification record, an include= file): the build finds out what they change.
+        read = [p for p in kinds.pop("other", []) if self._reads is not None and self._reads.reads(p)]
+        if read:
+            kinds.setdefault("content", []).extend(read)
         moved = changes_watch_set(paths, self.site_dir) or "config" in kinds
         if not (force or moved or needs_build(kinds)):
             return None
@@ -263,7 +293,7 @@ class Preview:
             self.hub.built(self._with_pages(reload_event(report), report))
             timing.sent = time.perf_counter()
             self._log_build(timing, report, recovered)
-        if moved and self._rewatch():
+        if self._rewatch():
             # Events between the old watcher stopping and the new one starting are lost:
             # a forced build rescans everything.
             self._changes.put((set(), time.perf_counter(), True))

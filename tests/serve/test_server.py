@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from serve_support import Running, post_text, wait_until
+
+from sitegen.serve import Preview
 
 
 def get(running: Running, target: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
@@ -221,3 +225,46 @@ def test_config_edit_rebuilds_everything_and_config_errors_name_the_line(running
 def test_deleted_post_becomes_404(running: Running) -> None:
     (running.site / "content" / "blog" / "other.md").unlink()
     wait_until(lambda: get(running, "/blog/other/")[0] == 404, what="the removed page to go")
+
+
+RUNBOOK = """\
+---
+title: Deploy notes
+date: 2024-01-05
+runbook: {}
+---
+BODY
+
+```sh {#prepare}
+echo preparing
+```
+"""
+
+
+@pytest.fixture
+def linked(site: Path, tmp_path: Path) -> Iterator[Running]:
+    """The infra layout: content/infra/notes.md links to infra/notes.md, outside every scanned
+    folder, and its verification record (a drift record) lives beside the target."""
+    (site / "infra").mkdir()
+    (site / "infra" / "notes.md").write_text(RUNBOOK.replace("BODY", "First words."))
+    (site / "content" / "infra").mkdir()
+    (site / "content" / "infra" / "notes.md").symlink_to("../../infra/notes.md")
+    log = io.StringIO()
+    preview = Preview(site, cache_dir=tmp_path / "cache", port=0, heartbeat=0.5, log=log,
+                      environ={"HOME": str(tmp_path)})
+    with Running(preview) as run:
+        yield run
+
+
+def test_symlink_targets_and_their_records_outside_the_scanned_folders_are_watched(linked: Running) -> None:
+    assert b"First words." in get(linked, "/infra/notes/")[2]
+    # The target of the symlinked page: the build reads it (through the link), so must serve.
+    (linked.site / "infra" / "notes.md").write_text(RUNBOOK.replace("BODY", "Second words."))
+    wait_until(lambda: b"Second words." in get(linked, "/infra/notes/")[2], what="the edited link target")
+    # Its verification record (infra/notes.verified.json, beside the target): a broken one is the
+    # build's error, so a preview that reads it shows the error.
+    (linked.site / "infra" / "notes.verified.json").write_text('{\n  "format": "sitegen-verification/1",\n  oops\n}\n')
+    error = wait_until(lambda: linked.preview.hub.error, what="the broken record's error")
+    assert error["file"] == "infra/notes.verified.json" and error["line"] == 3
+    (linked.site / "infra" / "notes.verified.json").unlink()
+    wait_until(lambda: linked.preview.hub.error is None, what="the error to clear")
