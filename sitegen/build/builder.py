@@ -23,7 +23,7 @@ from sitegen.build.images import ImageStep, image_stats
 from sitegen.build.pages import PageLoader
 from sitegen.build.plan import MISSING, plan_static, same_structure
 from sitegen.build.render import RenderStep
-from sitegen.build.scan import Scan, input_roots, rescan_hinted, scan_inputs, tampered_outputs
+from sitegen.build.scan import Scan, input_roots, publish_fence, rescan_hinted, scan_inputs, tampered_outputs
 from sitegen.build.store import BodyStore, cache_dir_for, default_cache_root, load_manifest, save_manifest
 from sitegen.build.verified import VerificationStep
 from sitegen.build.watchset import WatchSet, watch_set
@@ -234,7 +234,8 @@ class Builder(PageLoader, RenderStep, VerificationStep):
                                       images=variants)
             self._bodies.flush()
             secrets = self._guard_secrets(records, new_outputs, secrets_then, staging, report)
-            commit(self.out_dir, staging, self._memory, new_outputs, state.get("outputs", {}), static_plan, report)
+            commit(self.out_dir, staging, self._memory, new_outputs, state.get("outputs", {}), static_plan, report,
+                   publish_fence(config))
             self._memory = {}
             if static_plan["vanished"]:
                 _forget(scan, config, set(static_plan["vanished"]))

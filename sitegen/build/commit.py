@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sitegen.build.scan import file_stat
+from sitegen.build.scan import Fence, file_stat
+from sitegen.errors import ContentError
 
 if TYPE_CHECKING:
     from sitegen.build.builder import Report
@@ -34,7 +35,13 @@ def commit(
     old_outputs: Mapping[str, tuple],
     static_plan: dict[str, Any],
     report: Report,
+    fence: Fence | None = None,
 ) -> None:
+    """Copy the static files into staging, then move everything into `out_dir`.
+
+    `fence`: where a copied file may lead, checked on the file the copy actually opens (the scan
+    checked the symlinks it met, but a file can be swapped for one before its copy).
+    """
     linked = static_plan.get("linked", ())
     vanished = []
     for src, rel in static_plan["copies"]:
@@ -53,12 +60,14 @@ def commit(
             try:
                 from sitegen.theme import minify_css
 
-                write_file(target, minify_css(src.read_text("utf-8")).encode("utf-8"))
+                text = _read_checked(src, fence).decode("utf-8")
+                write_file(target, minify_css(text).encode("utf-8"))
                 os.chmod(target, FILE_MODE)
                 continue
             except FileNotFoundError:
                 pass  # deleted since the scan: the copy below says so
-        if not _copy_if_present(src, target):
+        # Image variants come from sitegen's own cache, outside the site by design.
+        if not _copy_if_present(src, target, None if rel in linked else fence):
             vanished.append(rel)  # deleted since the scan: a deleted file, not an error
             static_plan["vanished"].append(str(src))
             continue
@@ -100,7 +109,7 @@ def commit(
         static_plan["final"][rel] = (src, st, file_stat(out_dir / rel))
 
 
-def _copy_if_present(src: Path, target: Path, attempts: int = 3) -> bool:
+def _copy_if_present(src: Path, target: Path, fence: Fence | None = None, attempts: int = 3) -> bool:
     """Copy src to target; False when src is gone.
 
     An editor's save can delete and write a file again while it is being copied: src is then
@@ -109,7 +118,7 @@ def _copy_if_present(src: Path, target: Path, attempts: int = 3) -> bool:
     """
     for attempt in range(attempts):
         try:
-            shutil.copyfile(src, target)
+            _copy_checked(src, target, fence)
             return True
         except FileNotFoundError:
             if not os.path.lexists(src):
@@ -117,6 +126,46 @@ def _copy_if_present(src: Path, target: Path, attempts: int = 3) -> bool:
             if attempt == attempts - 1:
                 raise
     return False
+
+
+def _open_checked(src: Path, fence: Fence | None) -> int:
+    """Open the file `src` leads to now; with a fence, a ContentError when that file is outside it."""
+    fd = os.open(src, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if fence is not None:
+            real = _opened_path(fd, src)
+            if not fence.inside(real):
+                raise ContentError(
+                    f"symlink leads outside the site (to {real}): it became one after the build checked it, "
+                    "so nothing is published", fence.name(str(src)))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _copy_checked(src: Path, target: Path, fence: Fence | None) -> None:
+    with open(_open_checked(src, fence), "rb") as fsrc, open(target, "wb") as fdst:
+        shutil.copyfileobj(fsrc, fdst, 1 << 20)
+
+
+def _read_checked(src: Path, fence: Fence | None) -> bytes:
+    with open(_open_checked(src, fence), "rb") as fsrc:
+        return fsrc.read()
+
+
+def _opened_path(fd: int, src: Path) -> str:
+    """The real path of the file open as `fd`: the kernel's own (/proc), so no swap in between
+    can fool it; elsewhere the path `src` resolves to, if that is still the very file opened."""
+    try:
+        real = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        real = os.path.realpath(src)
+        opened, there = os.fstat(fd), os.lstat(real)
+        if (opened.st_dev, opened.st_ino) != (there.st_dev, there.st_ino):
+            raise ContentError("changed while it was copied; build again", str(src)) from None
+        return real
+    return real.removesuffix(" (deleted)")
 
 
 def make_dirs(path: Path) -> None:

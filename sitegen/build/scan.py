@@ -155,6 +155,14 @@ def fences(config: SiteConfig) -> dict[str, Fence]:
     return {part: theme if part.startswith("theme_") else own for part in input_roots(config)}
 
 
+def publish_fence(config: SiteConfig) -> Fence:
+    """Where a copied file may come from, checked again on the file the copy opens: the site, the
+    theme's folder and the folders `[build] allow_outside` names (one fence for every part)."""
+    from sitegen.theme import theme_dir
+
+    return Fence(config.root, (config.root, theme_dir(config), *config.allow_outside))
+
+
 def scan_inputs(config: SiteConfig) -> Scan:
     roots = input_roots(config)
     fenced = fences(config)

@@ -165,3 +165,59 @@ def test_the_command_prints_one_error_naming_the_link(site: SiteDir, secrets: Pa
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: static/keys: "), done.stderr
     assert not (site.root / "public").exists()
+
+
+@pytest.mark.parametrize(("swapped", "copied", "target"), [
+    ("static/late.txt", "static/late.txt", "id_ed25519"),   # the file itself turns into a link
+    ("static/sub", "static/sub/id_ed25519", ""),            # a folder on its way does
+])
+def test_a_static_file_swapped_for_a_link_after_the_scan_is_refused_at_the_copy(
+    site: SiteDir, secrets: Path, monkeypatch: pytest.MonkeyPatch, swapped: str, copied: str, target: str,
+) -> None:
+    """The scan checks every symlink; the race it cannot see is a file replaced by one between
+    the scan and the copy. Planted deterministically: right after the copies are planned."""
+    import shutil
+
+    from sitegen.build import builder as builder_module
+
+    (site.root / "static" / "sub").mkdir()
+    (site.root / "static" / "sub" / "id_ed25519").write_text("harmless placeholder")
+    (site.root / "static" / "late.txt").write_text("harmless placeholder")
+    site.build()
+    before = site.snapshot()
+    (site.root / copied).write_text("a new version, to be copied")
+    planned = builder_module.plan_static
+
+    def plan_then_swap(*args: object, **kw: object) -> object:
+        plan = planned(*args, **kw)
+        path = site.root / swapped
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+        path.symlink_to(secrets / target if target else secrets)
+        return plan
+
+    monkeypatch.setattr(builder_module, "plan_static", plan_then_swap)
+    err = _refused(site, copied)
+    assert str(secrets) in err.message
+    assert site.snapshot() == before  # nothing published, the previous site intact
+
+
+def test_a_static_file_swapped_for_a_link_inside_the_site_is_still_copied(
+    site: SiteDir, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sitegen.build import builder as builder_module
+
+    (site.root / "shared.txt").write_text("shared text")
+    (site.root / "static" / "late.txt").write_text("first")
+    site.build()
+    (site.root / "static" / "late.txt").write_text("second version")
+    planned = builder_module.plan_static
+
+    def plan_then_swap(*args: object, **kw: object) -> object:
+        plan = planned(*args, **kw)
+        (site.root / "static" / "late.txt").unlink()
+        (site.root / "static" / "late.txt").symlink_to(site.root / "shared.txt")
+        return plan
+
+    monkeypatch.setattr(builder_module, "plan_static", plan_then_swap)
+    site.build()
+    assert site.read("late.txt") == "shared text"
