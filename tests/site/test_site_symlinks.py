@@ -221,3 +221,33 @@ def test_a_static_file_swapped_for_a_link_inside_the_site_is_still_copied(
     monkeypatch.setattr(builder_module, "plan_static", plan_then_swap)
     site.build()
     assert site.read("late.txt") == "shared text"
+
+
+def test_a_theme_stylesheet_swapped_for_a_link_is_refused_before_it_is_minified(
+    site: SiteDir, secrets: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sitegen.build import builder as builder_module
+
+    theme = site.root / "themes" / "mine"
+    (theme / "templates").mkdir(parents=True)
+    for name in (ROOT / "themes" / "default" / "templates").glob("*.html"):
+        (theme / "templates" / name.name).write_text(name.read_text())
+    (theme / "static").mkdir()
+    for name in (ROOT / "themes" / "default" / "static").glob("*.css"):
+        (theme / "static" / name.name).write_text(name.read_text())
+    (site.root / "sitegen.toml").write_text(BASE_CONFIG + 'theme = "mine"\n')
+    (site.root / "static" / "style.css").unlink()  # the theme's own, so minified
+    planned = builder_module.plan_static
+    swapped: list[str] = []
+
+    def plan_then_swap(*args: object, **kw: object) -> object:
+        plan = planned(*args, **kw)
+        rel = sorted(plan["minify"])[0]
+        (theme / "static" / rel).unlink()
+        (theme / "static" / rel).symlink_to(secrets / "id_ed25519")
+        swapped.append(rel)
+        return plan
+
+    monkeypatch.setattr(builder_module, "plan_static", plan_then_swap)
+    _refused(site, "themes/mine/static/style.css")
+    assert swapped == ["style.css"] and not site.out.exists()
