@@ -118,7 +118,7 @@ def find_posts(config: SiteConfig, explicit: Sequence[Path], report: Report, now
     """The published posts some configured network has no link for (or the `explicit` ones)."""
     networks = [n for n in NETWORKS if _network_config(config, n) is not None]
     if explicit:
-        paths = [p if p.is_absolute() else Path.cwd() / p for p in explicit]
+        paths = list(dict.fromkeys(p.resolve() for p in explicit))
     else:
         wanted = {c for n in networks for c in _shared_collections(config, n)}
         paths = [p for name in sorted(wanted) for p in _content_files(config.content_dir / name)]
@@ -201,8 +201,7 @@ def _language(config: SiteConfig, network: str) -> str:
 
 
 def _secret(config: SiteConfig, network: str, environ: Mapping[str, str], extra: Mapping[str, str]) -> str:
-    cfg = _network_config(config, network)
-    name = cfg.token_env if network == "mastodon" else cfg.password_env
+    name = _env(config, network)
     value = environ.get(name) or extra.get(name)
     if not value:
         raise SocialError(f"${name} is not set: export it, or put it in the file given to --secrets-file")
@@ -250,8 +249,8 @@ def crosspost(
                           "(see the configuration page)", site_dir / CONFIG_NAME)
     report = Report(out or sys.stdout, err or sys.stderr)
     # Every secret the run may see, masked in anything it prints.
-    report.secrets = [v for n in networks for v in (environ.get(_env(config, n)) or secrets.get(_env(config, n)),)
-                      if v]
+    names = [_env(config, n) for n in networks]
+    report.secrets = [v for name in names for v in (environ.get(name), secrets.get(name)) if v]
     now = datetime.fromtimestamp(clock(), config.tz)
     words = _Words(config)
     candidates = find_posts(config, posts, report, now)

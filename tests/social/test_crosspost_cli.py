@@ -268,3 +268,16 @@ def test_cli_usage_errors(social_site: SocialSite, tmp_path: Path) -> None:
     assert proc.stderr.startswith("error: ") and "sitegen.toml:5:" in proc.stderr and "visibility" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert REPO.exists()
+
+
+def test_secrets_from_a_secrets_file(social_site: SocialSite, tmp_path: Path) -> None:
+    social_site.post("2026-01-02-a.md", "---\ntitle: A\n---\nA\n")
+    social_site.build()
+    secrets = tmp_path / "secrets.env"
+    secrets.write_text(f"MASTODON_TOKEN={MASTODON_TOKEN}\nexport BLUESKY_APP_PASSWORD='{BLUESKY_PASSWORD}'\n")
+    secrets.chmod(0o600)
+    env = {k: v for k, v in social_site.env.items() if k not in ("MASTODON_TOKEN", "BLUESKY_APP_PASSWORD")}
+    proc = social_site.crosspost("--secrets-file", str(secrets), env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert social_site.mastodon.requests_to("post_status")[0].header("Authorization") == f"Bearer {MASTODON_TOKEN}"
+    assert social_site.bluesky.requests_to("createSession")[0].json["password"] == BLUESKY_PASSWORD
