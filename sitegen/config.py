@@ -65,6 +65,22 @@ class MenuItem:
 
 
 @dataclass(frozen=True)
+class AuthorConfig:
+    """The `[author]` table: who writes the site, for the theme's author block and the feeds."""
+
+    name: str = ""
+    avatar: str = ""
+    """An image path (`/images/me.jpg`, from static/) or an https:// URL; empty: no picture."""
+    bio: str = ""
+    """A few lines of Markdown."""
+    url: str = ""
+    """The author's own page (the feeds' <uri>)."""
+    email: str = ""
+    links: tuple[MenuItem, ...] = ()
+    """Profiles elsewhere (Mastodon, GitHub…), linked with rel="me" so they can verify the site."""
+
+
+@dataclass(frozen=True)
 class ImagesConfig:
     """The `[images]` table: responsive variants of images referenced from Markdown."""
 
@@ -136,6 +152,32 @@ DEFAULT_STRINGS = {
     "likes": "Likes",
     "reposts": "Reposts",
     "attachments": "Images and videos",
+    "draft": "Draft",
+    "shared_link": "Shared link",
+    "shares_a_link_to": "Shares a link to",
+    "link_post": "link post",
+    "older_and_newer": "Older and newer posts",
+    "main_menu": "Main",
+    "pagination": "Pagination",
+    "page_n": "Page {n}",
+    "post_count": "{n} posts",
+    "post_count_one": "1 post",
+    "post_word": "posts",
+    "post_word_one": "post",
+    "posts_tagged": "Posts tagged",
+    "subscribe_to": "Subscribe to {name}",
+    "all_terms": "All {title}",
+    "all_years": "All years",
+    "years": "Years",
+    "archives_of": "{title} archives",
+    "terms_summary": "{n} in all, by name; larger means more posts.",
+    "discuss": "Discuss this post",
+    "discuss_on": "Discuss this post on",
+    "page_not_found": "Page not found",
+    "not_found_text": "There is nothing at this address. It may have moved, or the link may have a typo.",
+    "home_page": "Home page",
+    "moved_to": "This page has moved to",
+    "author_links": "{name} elsewhere",
     "copy_code": "Copy",
     "copied": "Copied",
     "copy_failed": "Copy failed",
@@ -264,6 +306,10 @@ class SiteConfig:
     """Crossposting to Mastodon and Bluesky ([social.mastodon], [social.bluesky])."""
     og_image: str = ""
     """Default social image (og:image) for pages without their own `image`."""
+    author_profile: AuthorConfig = field(default_factory=AuthorConfig)
+    """`[author]` as a table (`author = "Name"` fills in only the name)."""
+    author_block: tuple[str, ...] = ("home", "posts")
+    """Where the default theme shows the author block ([theme_options] author_block)."""
     replies: RepliesConfig = field(default_factory=RepliesConfig)
     digest: str = ""
     """Hash of the config file's bytes; a change rebuilds everything."""
@@ -294,8 +340,9 @@ TABLE_KEYS = {
     }),
     "taxonomies.*": frozenset({"title", "permalink", "url", "feed", "paginate"}),
     "home": frozenset({"collections", "paginate", "intro", "intro_page"}),
+    "author": frozenset({"name", "avatar", "bio", "url", "email", "links"}),
     "theme_options": frozenset(
-        {"og_image"}
+        {"og_image", "author_block"}
     ),
     "feeds": frozenset({"filename", "limit"}),
     "markdown": frozenset({"highlight_light", "highlight_dark", "heading_ids", "summary_separator", "youtube"}),
@@ -362,6 +409,24 @@ def _get(data: dict[str, Any], key: str, kind: type | tuple[type, ...], default:
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
         raise ConfigError(f"{where}{key} must be a {names}, not {value!r}", path)
     return value
+
+
+def _author(data: dict[str, Any], path: Path) -> AuthorConfig:
+    """`author = "Name"`, or an `[author]` table with a picture, a bio and profile links."""
+    raw = data.get("author", "")
+    if isinstance(raw, str):
+        return AuthorConfig(name=raw)
+    if not isinstance(raw, dict):
+        raise ConfigError(f"author must be a name or an [author] table, not {raw!r}", path, _key_line(path, "author"))
+    _check_keys(raw, TABLE_KEYS["author"], "author.", path)
+    values = {key: _get(raw, key, str, "", path, "author.") for key in ("name", "avatar", "bio", "url", "email")}
+    links = []
+    for i, item in enumerate(_get(raw, "links", list, [], path, "author.")):
+        if not (isinstance(item, dict) and isinstance(item.get("name"), str) and isinstance(item.get("url"), str)):
+            raise ConfigError(f"author.links entry {i + 1} needs `name` and `url` strings", path, _key_line(path, "links"))
+        _check_keys(item, frozenset({"name", "url"}), "author.links.", path)
+        links.append(MenuItem(item["name"], item["url"]))
+    return AuthorConfig(**values, links=tuple(links))
 
 
 def _check_url_path(value: str, path: Path, what: str) -> str:
@@ -730,6 +795,12 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
     strings = {**DEFAULT_STRINGS, **strings_raw}
     opts = _table(data, "theme_options", path)
     _check_keys(opts, TABLE_KEYS["theme_options"], "theme_options.", path)
+    author = _author(data, path)
+    author_block = _get(opts, "author_block", list, ["home", "posts"], path, "theme_options.")
+    if not all(where in ("home", "posts") for where in author_block):
+        raise ConfigError(f"theme_options.author_block lists where the author block shows: \"home\", \"posts\" "
+                          f"or both, not {author_block!r}", path, _key_line(path, "author_block"))
+    author_block = tuple(author_block)
     feed_filename = _get(feeds, "filename", str, "atom.xml", path, "feeds.")
     if "/" in feed_filename or feed_filename in ("", ".", ".."):
         raise ConfigError(f"feeds.filename must be a plain file name, not {feed_filename!r}", path)
@@ -737,7 +808,9 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
         root=site_dir,
         title=title,
         base_url=base_url.rstrip("/"),
-        author=_get(data, "author", str, "", path, ""),
+        author=author.name,
+        author_profile=author,
+        author_block=author_block,
         description=_get(data, "description", str, "", path, ""),
         language=_get(data, "language", str, "en", path, ""),
         timezone=timezone,

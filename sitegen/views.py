@@ -355,11 +355,24 @@ class SiteView:
         self.intro = cfg.intro
         self.intro_page = cfg.intro_page
         self.og_image = cfg.og_image
+        self.author_profile = cfg.author_profile
+        self.author_block = cfg.author_block
         self.replies = cfg.replies.mode
         self.build_time = build_time
         self.feed_url = href(res.site.feed_url("/"))
         self.collections = _Lookup(lambda n: CollectionView(res, n), lambda: iter(res.site.collections))
         self.taxonomies = {t.name: t for t in cfg.taxonomies}
+
+    @property
+    def has_author_card(self) -> bool:
+        """Whether `[author]` has more than a name to show (a bio, an avatar or links)."""
+        a = self._res.site.config.author_profile
+        return bool(a.name and (a.bio or a.avatar or a.links))
+
+    @property
+    def author_bio_html(self) -> Markup:
+        """`[author] bio` rendered as Markdown (no raw HTML)."""
+        return _bio_html(self._res.site.config.author_profile.bio)
 
     @property
     def highlight_css(self) -> str:
@@ -376,6 +389,13 @@ class SiteView:
         """Look a page up by its source path under content/ (`site.page("pages/about.md")`)."""
         RECORDER.deps.add(("?q", "keys"))
         return self._res.view(key)
+
+
+@functools.lru_cache(maxsize=4)
+def _bio_html(text: str) -> Markup:
+    from markdown_it import MarkdownIt
+
+    return Markup(MarkdownIt("commonmark", {"html": False}).enable(["strikethrough"]).render(text)) if text else Markup("")
 
 
 @functools.lru_cache(maxsize=4)

@@ -1,5 +1,6 @@
 """The default theme in a real Chromium, on every page type of the example site (and of the
-wolfgirl port when its corpus is present): axe-core's WCAG 2.2 AA rules in light and dark, on a
+wolfgirl port when its corpus is present): axe-core's WCAG 2.2 AA rules in light and dark (the system's, and dark chosen with the
+theme's toggle), on a
 desktop and a 390 px phone; no sideways scrolling at 320 and 390 px; images reserve their space.
 
 Every page is also screenshot (light/dark, desktop/mobile) into `<pytest tmp>/screenshots/`,
@@ -49,7 +50,8 @@ WOLFGIRL_PAGES = {
     "cybersec": "/cybersec/",
     "tags": "/tags/",
 }
-SCHEMES = ("light", "dark")
+# The system's light and dark, and dark chosen with the theme's toggle on a light system.
+SCHEMES = ("light", "dark", "toggled-dark")
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "mobile": {"width": 390, "height": 844}}
 
 
@@ -107,12 +109,17 @@ def _check_pages(browser: Any, base: str, pages: dict[str, str], site: str, shot
     assert AXE_JS.is_file(), f"axe-core is missing at {AXE_JS}: run .ci/run (npm install axe-core)"
     failures = {}
     for view, size in VIEWPORTS.items():
-        context = browser.new_context(color_scheme=scheme, viewport=size)
+        toggled = scheme.startswith("toggled-")
+        context = browser.new_context(color_scheme="light" if toggled else scheme, viewport=size)
         tab = context.new_page()
-        for kind, path in pages.items():
+        for i, (kind, path) in enumerate(pages.items()):
             response = tab.goto(base + path)
             # A wrong URL here would let axe pass on the test server's bare error page.
             assert response and response.status == 200, path
+            if toggled and i == 0:
+                tab.locator(".theme-toggle").click()  # once: the choice holds on every later page
+            if toggled:
+                assert tab.evaluate("document.documentElement.dataset.theme") == "dark", path
             tab.screenshot(path=str(shots / f"{site}-{kind}-{scheme}-{view}.png"), full_page=True)
             tab.add_script_tag(path=str(AXE_JS))
             violations = tab.evaluate(AXE_RUN)
