@@ -423,7 +423,8 @@ def _author(data: dict[str, Any], path: Path) -> AuthorConfig:
     links = []
     for i, item in enumerate(_get(raw, "links", list, [], path, "author.")):
         if not (isinstance(item, dict) and isinstance(item.get("name"), str) and isinstance(item.get("url"), str)):
-            raise ConfigError(f"author.links entry {i + 1} needs `name` and `url` strings", path, _key_line(path, "links"))
+            raise ConfigError(f"author.links entry {i + 1} needs `name` and `url` strings",
+                              path, _key_line(path, "links"))
         _check_keys(item, frozenset({"name", "url"}), "author.links.", path)
         links.append(MenuItem(item["name"], item["url"]))
     return AuthorConfig(**values, links=tuple(links))

@@ -395,7 +395,9 @@ class SiteView:
 def _bio_html(text: str) -> Markup:
     from markdown_it import MarkdownIt
 
-    return Markup(MarkdownIt("commonmark", {"html": False}).enable(["strikethrough"]).render(text)) if text else Markup("")
+    if not text:
+        return Markup("")
+    return Markup(MarkdownIt("commonmark", {"html": False}).enable(["strikethrough"]).render(text))
 
 
 @functools.lru_cache(maxsize=4)

@@ -1,7 +1,7 @@
 """The default theme in a real Chromium, on every page type of the example site (and of the
-wolfgirl port when its corpus is present): axe-core's WCAG 2.2 AA rules in light and dark (the system's, and dark chosen with the
-theme's toggle), on a
-desktop and a 390 px phone; no sideways scrolling at 320 and 390 px; images reserve their space.
+wolfgirl port when its corpus is present): axe-core's WCAG 2.2 AA rules in light and dark (the
+system's, and dark chosen with the theme's toggle), on a desktop and a 390 px phone; no sideways
+scrolling at 320 and 390 px; images reserve their space.
 
 Every page is also screenshot (light/dark, desktop/mobile) into `<pytest tmp>/screenshots/`,
 for a person to look at. axe-core comes from npm (.ci/run installs it); a missing copy fails.

@@ -12,7 +12,8 @@ from sitegen.config import load_config
 from sitegen.engine import Builder
 from sitegen.errors import ConfigError
 
-POST = "---\ntitle: A post\ndate: 2026-01-01\ntags: [t]\n---\nText.[^1] Run `python3 -m http.server`.\n\n[^1]: A note.\n"
+POST = ("---\ntitle: A post\ndate: 2026-01-01\ntags: [t]\n---\n"
+        "Text.[^1] Run `python3 -m http.server`.\n\n[^1]: A note.\n")
 
 
 def _build(tmp_path: Path, toml: str) -> Path:
@@ -118,8 +119,8 @@ def test_every_interface_word_of_the_theme_comes_from_strings(tmp_path: Path) ->
     words = {key: f"Q{i}Q" for i, key in enumerate(DEFAULT_STRINGS)}
     for key in ("page_of", "page_n", "post_count", "archives_of", "all_terms", "subscribe_to", "terms_summary",
                 "author_links", "replies_count", "replies_error"):
-        if key in words:
-            words[key] += "{" + ("n" if "{n}" in DEFAULT_STRINGS[key] else DEFAULT_STRINGS[key].split("{")[1].split("}")[0]) + "}"
+        if key in words:  # keep the placeholder each one is formatted with
+            words[key] += "{" + DEFAULT_STRINGS[key].split("{")[1].split("}")[0] + "}"
     toml = "[collections.blog]\narchives = true\n[taxonomies.tags]\n[strings]\n" + "".join(
         f'{key} = "{value}"\n' for key, value in words.items())
     out = _build(tmp_path, toml)
