@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from theme_site import STYLE_CSS
@@ -133,3 +134,33 @@ def test_code_blocks_scale_with_the_body_text_and_chips_survive_striped_rows() -
     row = re.search(r"tbody tr:nth-child\(even\) \{[^}]*background:\s*var\((--[\w-]+)\)", CSS)
     chip = re.search(r"tbody tr:nth-child\(even\) code \{[^}]*background:\s*var\((--[\w-]+)\)", CSS)
     assert row and chip and row.group(1) != chip.group(1)
+
+
+def test_the_chosen_dark_scheme_has_the_same_tokens_as_the_systems() -> None:
+    """Dark comes from the system's preference or from the reader's toggle (data-theme="dark"):
+    two blocks of the same tokens, and light chosen on a dark system keeps the light ones."""
+    source = _without_comments(CSS)
+    media = _media_block(r"prefers-color-scheme:\s*dark")
+    assert re.search(r':root:not\(\[data-theme="light"\]\)\s*\{', media)
+    chosen = re.search(r'(?m)^:root\[data-theme="dark"\]\s*\{', source)
+    assert chosen
+    assert _tokens(_block(source, chosen.end() - 1)) == _tokens(_without_comments(media))
+
+
+def test_theme_stylesheets_are_published_minified_and_a_sites_own_as_written(tmp_path: Path) -> None:
+    from sitegen.engine import Builder
+    from sitegen.theme import minify_css
+
+    css = minify_css('/* a */ .a :is(.b, .c) {\n  width: calc(1rem + 2px);\n  content: "x  /* y */ ;";\n}\n')
+    assert css == '.a :is(.b,.c){width:calc(1rem + 2px);content:"x  /* y */ ;"}'
+    site = tmp_path / "site"
+    (site / "content" / "blog").mkdir(parents=True)
+    (site / "sitegen.toml").write_text('title = "T"\nbase_url = "https://t.example"\n')
+    Builder(site, tmp_path / "out", cache_dir=tmp_path / "cache").build()
+    published = (tmp_path / "out" / "style.css").read_text()
+    assert "/*" not in published and len(published) < 0.8 * len(CSS)
+    assert published == minify_css(CSS)
+    (site / "static").mkdir()
+    (site / "static" / "style.css").write_text("/* mine */\nbody { color: red; }\n")
+    Builder(site, tmp_path / "out", cache_dir=tmp_path / "cache").build()
+    assert (tmp_path / "out" / "style.css").read_text() == "/* mine */\nbody { color: red; }\n"
