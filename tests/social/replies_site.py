@@ -135,6 +135,10 @@ def seed_hostile(masto: FakeMastodon, bsky: FakeBluesky) -> Conversation:
     evil.update(url="javascript:window.__pwned=14", uri="data:text/html,x", language='en" onclick="window.__pwned=16',
                 spoiler_text='<img src=x onerror="window.__pwned=15">CW')
     plain_avatar = masto.seed_reply(root["id"], "<p>http avatar</p>", username="plainhttp", created_at=at_time(31))
+    parent = plain_avatar["id"]
+    for depth in range(30):  # a long back-and-forth must not squeeze the text to nothing
+        parent = masto.seed_reply(parent, f"<p>depth {depth + 2}</p>", username=f"d{depth % 2}",
+                                  created_at=f"2026-11-20T11:{depth:02d}:00.000Z")["id"]
     conv.ids.update(evil=evil["id"], plainhttp=plain_avatar["id"])
 
     post = bsky.seed_post("A hostile thread")

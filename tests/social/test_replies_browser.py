@@ -174,6 +174,9 @@ AUDIT = """() => {
         pageWidth: document.documentElement.scrollWidth,
         viewport: window.innerWidth,
         skipLinks: document.querySelectorAll('.skip-link').length,
+        depth: Math.max(...[...thread.querySelectorAll('.reply')].map(li => {
+            let n = 0; for (let e = li; e; e = e.parentElement.closest('.reply')) n++; return n; })),
+        narrowest: Math.min(...[...thread.querySelectorAll('.reply-text')].map(e => e.clientWidth)),
         mains: document.querySelectorAll('#main').length,
     };
 }"""
@@ -189,7 +192,7 @@ def test_hostile_replies_are_inert_text(browser: Any, site: tuple[str, dict[str,
         page.add_init_script("window.addEventListener('securitypolicyviolation', () => { window.__pwned = 'csp'; });")
         _open(page, url + "/blog/hostile/")
         status = _show(page)
-        assert status == f"{len(convs['hostile'].ids)} replies"  # not the labelled one
+        assert status == f"{len(convs['hostile'].ids) + 30} replies"  # not the labelled one
         assert "hidden by a moderation label" not in page.locator(".replies-thread").inner_text()
         # Whatever handlers a hostile reply tried to attach get their events.
         page.evaluate("""() => document.querySelectorAll('.replies-thread *').forEach(e => {
@@ -198,6 +201,8 @@ def test_hostile_replies_are_inert_text(browser: Any, site: tuple[str, dict[str,
         audit = page.evaluate(AUDIT)
         page.locator(".replies-list").first.scroll_into_view_if_needed()
         page.screenshot(path=str(shots / f"replies-hostile-{width}.png"))
+        page.locator(".reply", has_text="depth 3").last.scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / f"replies-deep-{width}.png"))
         assert audit["pwned"] is None and page.errors == []
         assert set(audit["tags"]) <= ALLOWED_TAGS, audit["tags"]
         assert set(audit["attrs"]) <= ALLOWED_ATTRS, audit["attrs"]
@@ -208,6 +213,8 @@ def test_hostile_replies_are_inert_text(browser: Any, site: tuple[str, dict[str,
         assert audit["longest"] <= 5001
         assert audit["pageWidth"] <= audit["viewport"]
         assert audit["skipLinks"] == 1 and audit["mains"] == 1
+        # A 31-reply chain nests five deep, then continues flat: text keeps most of a phone's width.
+        assert audit["depth"] == 5 and audit["narrowest"] >= 0.55 * min(width, 672), audit
         text = page.locator(".replies-thread").inner_text()
         for words in ("js link", "data link", "spaced js", "fine link", "after a script",
                       "<img src=x onerror=window.__pwned=20> click me and me too"):

@@ -15,6 +15,7 @@
 
   var MAX_TEXT = 5000; // characters of one reply's text; the rest is cut with "…"
   var MAX_REPLIES = 500;
+  var MAX_DEPTH = 5; // nested lists deeper than this continue flat, so a long chain keeps its width
   var TIMEOUT_MS = 15000;
   var HIDDEN_LABELS = { "!hide": 1, "!takedown": 1, "!suspend": 1, "!warn": 1, "porn": 1, "sexual": 1, "nudity": 1, "graphic-media": 1, "gore": 1 };
 
@@ -296,8 +297,9 @@
     return node;
   }
 
-  function renderList(replies, strings, doc, format) {
-    var ol = el(doc, "ol", "replies-list");
+  function renderList(replies, strings, doc, format, depth, into) {
+    depth = depth || 1;
+    var ol = into || el(doc, "ol", "replies-list");
     replies.forEach(function (reply) {
       var li = el(doc, "li", "reply reply-" + reply.network.toLowerCase());
       var article = el(doc, "article", "reply-body");
@@ -356,8 +358,11 @@
         article.appendChild(counts);
       }
       li.appendChild(article);
-      if (reply.children.length) li.appendChild(renderList(reply.children, strings, doc, format));
       ol.appendChild(li);
+      if (reply.children.length) {
+        if (depth < MAX_DEPTH) li.appendChild(renderList(reply.children, strings, doc, format, depth + 1));
+        else renderList(reply.children, strings, doc, format, depth, ol);
+      }
     });
     return ol;
   }
