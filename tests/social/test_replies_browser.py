@@ -232,7 +232,7 @@ def test_hostile_replies_are_inert_text(browser: Any, site: tuple[str, dict[str,
         assert evil.locator("summary").inner_text() == '<img src=x onerror="window.__pwned=15">CW'
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("scheme", ["light", "dark", "toggled-dark"])
 def test_the_loaded_section_passes_axe_and_is_screenshot(
         browser: Any, site: tuple[str, dict[str, Conversation]], scheme: str,
         tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -242,8 +242,14 @@ def test_the_loaded_section_passes_axe_and_is_screenshot(
     shots.mkdir(exist_ok=True)
     failures = {}
     for view, size in VIEWPORTS.items():
-        for page in _tab(browser, viewport=size, color_scheme=scheme):
+        system = "light" if scheme == "toggled-dark" else scheme
+        for page in _tab(browser, viewport=size, color_scheme=system):
+            if scheme == "toggled-dark":  # the reader chose dark with the theme's toggle on a light system
+                page.add_init_script("localStorage.setItem('sitegen-theme', 'dark')")
             _open(page, url + "/blog/friendly/")
+            dark = scheme != "light"
+            background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+            assert (background == "rgb(22, 23, 28)") == dark, background
             page.locator("#replies").screenshot(path=str(shots / f"replies-before-{scheme}-{view}.png"))
             _show(page)
             page.wait_for_function("() => [...document.querySelectorAll('.reply-avatar')]"
@@ -274,11 +280,13 @@ def test_without_javascript_the_links_remain_and_no_section_shows(
         assert bluesky.get_attribute("href").startswith("https://bsky.app/profile/")
 
 
-def test_a_post_never_shared_loads_no_script(tab: Any, site: tuple[str, dict[str, Conversation]]) -> None:
+def test_a_post_never_shared_loads_no_replies_script(tab: Any, site: tuple[str, dict[str, Conversation]]) -> None:
     url, _ = site
+    _open(tab, url + "/blog/friendly/")
+    assert tab.evaluate("[...document.scripts].filter(s => s.src.endsWith('/replies.js')).length") == 1
     _open(tab, url + "/blog/quiet/")
-    # No script file (the theme's inline colour-scheme snippet is not one).
-    assert tab.evaluate("[...document.scripts].filter(s => s.src).length") == 0
+    assert tab.evaluate("[...document.scripts].filter(s => s.src.endsWith('/replies.js')).length") == 0
+    assert tab.evaluate("typeof window.sitegenReplies") == "undefined"
     assert tab.locator("#replies").count() == 0
 
 

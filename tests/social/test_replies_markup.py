@@ -111,7 +111,7 @@ def test_one_network_gives_that_network_only(tmp_path: Path) -> None:
     assert sky["data-bluesky-uri"] == "at://ada.example/app.bsky.feed.post/3kabc" and "data-mastodon-id" not in sky
 
 
-def test_pages_without_readable_links_have_no_section_and_no_script(tmp_path: Path) -> None:
+def test_pages_without_readable_links_have_no_section_and_no_replies_script(tmp_path: Path) -> None:
     out = _build(_site(tmp_path))
     for page in [out / "blog" / "plain" / "index.html", out / "blog" / "odd" / "index.html", out / "index.html",
                  out / "blog" / "index.html", out / "tags" / "index.html"]:
