@@ -209,7 +209,7 @@ def _plain_one(job: tuple[str, str, tuple[str, ...]]) -> int:
     """What a hand-written Pillow script does for one image."""
     from PIL import Image, ImageOps
 
-    from sitegen.images.encode import _AVIF_SPEED, _WEBP_METHOD, variant_widths
+    from sitegen.images.encode import _WEBP_METHOD, EncodeSettings, variant_widths
 
     src, out, formats = job
     written = 0
@@ -221,7 +221,7 @@ def _plain_one(job: tuple[str, str, tuple[str, ...]]) -> int:
             for fmt in formats:
                 path = f"{out}/{Path(src).stem}-{width}.{fmt}"
                 if fmt == "avif":
-                    resized.save(path, "AVIF", quality=AVIF_QUALITY, speed=_AVIF_SPEED, max_threads=1)
+                    resized.save(path, "AVIF", quality=AVIF_QUALITY, speed=EncodeSettings.avif_speed, max_threads=1)
                 else:
                     resized.save(path, "WEBP", quality=QUALITY, method=_WEBP_METHOD)
                 written += 1
@@ -268,11 +268,11 @@ def bench(args: argparse.Namespace) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-images-"))
     import PIL
 
-    from sitegen.images.encode import _AVIF_SPEED, _WEBP_METHOD
+    from sitegen.images.encode import _WEBP_METHOD, EncodeSettings
     try:
         say(f"{args.count} JPEGs of {PHOTO[0]}×{PHOTO[1]} (EXIF with GPS, every fifth orientation 6) in "
             f"{len(list((site / 'content/blog').glob('*.md')))} posts; widths {WIDTHS}; WebP q{QUALITY} "
-            f"method {_WEBP_METHOD}, AVIF q{AVIF_QUALITY} speed {_AVIF_SPEED}; {args.jobs} processes on "
+            f"method {_WEBP_METHOD}, AVIF q{AVIF_QUALITY} speed {EncodeSettings.avif_speed}; {args.jobs} processes on "
             f"{os.cpu_count()} cores; Pillow {PIL.__version__}; {load()}")
         for n, formats in enumerate(sets):
             out, xdg = tmp / f"out-{n}", tmp / f"xdg-{n}"
@@ -429,8 +429,8 @@ def avif_sweep(args: argparse.Namespace) -> None:
         with Image.open(path) as im:
             im = ImageOps.exif_transpose(im)
             sources.append(im.resize((960, round(im.height * 960 / im.width)), Image.Resampling.LANCZOS))
-    cases = [("webp", QUALITY, _WEBP_METHOD)] + [("avif", AVIF_QUALITY, sp) for sp in (4, 6, 7, 8, 9, 10)] + \
-        [("avif", q, 8) for q in (45, 50, 60, 65)]
+    cases = [("webp", QUALITY, _WEBP_METHOD)] + [("avif", AVIF_QUALITY, sp) for sp in (6, 8, 9, 10)] + \
+        [("avif", q, 8) for q in (50, 60)]
     say(f"{len(sources)} photos, 960 px variant, one thread; {load()}")
     say(f"{'format':6} {'quality':>7} {'speed':>5} {'CPU ms':>8} {'KiB':>7} {'PSNR dB':>8}")
     for fmt, quality, speed in cases:

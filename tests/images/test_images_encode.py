@@ -126,3 +126,33 @@ def test_svg_gets_its_size_and_no_variants(svg: bytes, size: tuple[int, int]) ->
 def test_svg_without_a_size_is_left_alone() -> None:
     with pytest.raises(ImageError, match="without width/height"):
         encode(b'<svg width="100%"><rect/></svg>', SETTINGS, "k")
+
+
+def test_avif_speed_is_a_setting_in_the_cache_key_and_reaches_the_encoder(tmp_path: Path) -> None:
+    from sitegen.config import load_config
+
+    (tmp_path / "sitegen.toml").write_text('title = "T"\nbase_url = "https://t.example"\n')
+    default = load_config(tmp_path).images
+    assert default.formats == ("webp",) and default.avif_speed == 8  # AVIF is opt-in
+    (tmp_path / "sitegen.toml").write_text(
+        'title = "T"\nbase_url = "https://t.example"\n[images]\nformats = ["avif", "webp"]\navif_speed = 10\n')
+    fast = EncodeSettings.from_config(load_config(tmp_path).images)
+    assert fast.avif_speed == 10
+    slow = EncodeSettings(widths=fast.widths, formats=fast.formats, avif_speed=4)
+    assert fast.key != slow.key  # another speed, other bytes: encoded again
+    webp = EncodeSettings(formats=("webp",))
+    assert EncodeSettings(formats=("webp",), avif_speed=4).key == webp.key  # no AVIF, nothing to redo
+    data = jpeg_bytes(photo(640, 480))
+    sizes = {s: len(encode(data, EncodeSettings(widths=(640,), formats=("avif",), avif_speed=s), "k")[1][0][1])
+             for s in (4, 10)}
+    assert sizes[4] != sizes[10]
+
+
+def test_avif_speed_out_of_range_names_the_line(tmp_path: Path) -> None:
+    from sitegen.config import load_config
+    from sitegen.errors import ConfigError
+
+    (tmp_path / "sitegen.toml").write_text('title = "T"\nbase_url = "https://t.example"\n[images]\navif_speed = 11\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    assert caught.value.line == 4 and "avif_speed" in caught.value.message
