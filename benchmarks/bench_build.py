@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Build benchmarks: cold, no-change, one-post body edit, template edit; fresh process each time.
 
-Each figure is the median wall time of several runs of `python3 -m sitegen build` in a new
-process (so start-up and imports count, as they do for a user), with peak RSS of that process
-(children included, since large builds fork workers).
+Each figure is the median of several runs of `python3 -m sitegen build` in a new process (so
+start-up and imports count, as they do for a user): wall seconds, and CPU seconds of the build
+and its forked workers (user + system, from getrusage), which stay meaningful on a busy machine.
+Peak RSS of a cold and a no-change build comes from GNU time. `--posts` takes several sizes to
+show how the time grows with the number of posts; the load average is printed with each.
 
-    python3 benchmarks/bench_build.py [--posts 10000] [--runs 5]
+    python3 benchmarks/bench_build.py [--posts 250,750,1500] [--runs 5]
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ from make_corpus import REPO, make
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def run_build(site: Path, out: Path, cache: Path) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS in KiB (of the build and its workers), and the build's own summary."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def run_build(site: Path, out: Path, cache: Path) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds (the build and its workers), and the build's own summary."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "sitegen", "build", str(site), "--out", str(out), "--cache-dir", str(cache)],
@@ -40,8 +42,9 @@ def run_build(site: Path, out: Path, cache: Path) -> tuple[float, int, str]:
     wall = time.perf_counter() - started
     if proc.returncode != 0:
         sys.exit(f"build failed:\n{proc.stdout}{proc.stderr}")
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, max(after, before), proc.stdout.strip()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu, proc.stdout.strip()
 
 
 def peak_rss_one(site: Path, out: Path, cache: Path) -> int:
@@ -67,53 +70,61 @@ def edit_template(template: Path, n: int) -> None:
     template.write_text(text + f"\n{{# benchmark edit {n} #}}\n", "utf-8")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--posts", type=int, default=0, help="scale the corpus to N posts (0: wolfgirl as is)")
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
+def bench(root: Path, posts: int | None, runs: int) -> None:
+    site = make(root / "site", posts)
+    # A copy of the post template in the site, so a template edit does not touch the repo.
+    (site / "templates").mkdir()
+    shutil.copy(REPO / "themes" / "default" / "templates" / "post.html", site / "templates" / "post.html")
+    posts_found = sorted((site / "content" / "blog").glob("*.md"))
+    target = posts_found[len(posts_found) // 2]
+    out, cache = root / "out", root / "cache"
+    n_files = sum(1 for _ in (site / "content").rglob("*.md"))
+    print(f"\ncorpus: {n_files} content files; {os.cpu_count()} cores; python {sys.version.split()[0]}")
 
-    with tempfile.TemporaryDirectory(prefix="sitegen-bench-") as tmp:
-        root = Path(tmp)
-        site = make(root / "site", args.posts or None)
-        # A copy of the post template in the site, so a template edit does not touch the repo.
-        (site / "templates").mkdir()
-        shutil.copy(REPO / "themes" / "default" / "templates" / "post.html", site / "templates" / "post.html")
-        posts = sorted((site / "content" / "blog").glob("*.md"))
-        target = posts[len(posts) // 2]
-        out, cache = root / "out", root / "cache"
-        n_files = sum(1 for _ in (site / "content").rglob("*.md"))
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "sitegen")], check=True, env=ENV)
-        print(f"corpus: {n_files} content files; {os.cpu_count()} cores; python {sys.version.split()[0]}")
-
-        results: dict[str, list[float]] = {"cold": [], "no-change": [], "body edit": [], "template edit": []}
-        peaks: dict[str, int] = {}
-        for i in range(args.runs):
-            shutil.rmtree(out, ignore_errors=True)
-            shutil.rmtree(cache, ignore_errors=True)
-            wall, _, summary = run_build(site, out, cache)
-            results["cold"].append(wall)
-            wall, _, _ = run_build(site, out, cache)
-            results["no-change"].append(wall)
-            edit_body(target, i)
-            wall, _, body_summary = run_build(site, out, cache)
-            results["body edit"].append(wall)
-            edit_template(site / "templates" / "post.html", i)
-            wall, _, tmpl_summary = run_build(site, out, cache)
-            results["template edit"].append(wall)
+    names = ("cold", "no-change", "body edit", "template edit")
+    walls: dict[str, list[float]] = {n: [] for n in names}
+    cpus: dict[str, list[float]] = {n: [] for n in names}
+    loads = []
+    summaries: dict[str, str] = {}
+    for i in range(runs):
+        loads.append(os.getloadavg()[0])
         shutil.rmtree(out, ignore_errors=True)
         shutil.rmtree(cache, ignore_errors=True)
-        peaks["cold"] = peak_rss_one(site, out, cache)
-        peaks["no-change"] = peak_rss_one(site, out, cache)
+        for name in names:
+            if name == "body edit":
+                edit_body(target, i)
+            elif name == "template edit":
+                edit_template(site / "templates" / "post.html", i)
+            wall, cpu, summaries[name] = run_build(site, out, cache)
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(cache, ignore_errors=True)
+    peaks = {"cold": peak_rss_one(site, out, cache), "no-change": peak_rss_one(site, out, cache)}
 
-        print(f"last cold build said: {summary}")
-        print(f"last body edit said: {body_summary}")
-        print(f"last template edit said: {tmpl_summary}")
-        print(f"{'figure':<15} {'median':>9} {'min':>9} {'max':>9}   (seconds, {args.runs} runs)")
-        for name, values in results.items():
-            print(f"{name:<15} {statistics.median(values):9.3f} {min(values):9.3f} {max(values):9.3f}")
-        for name, kib in peaks.items():
-            print(f"peak RSS {name}: {kib / 1024:.0f} MiB (main process, GNU time)")
+    for name in ("cold", "body edit", "template edit"):
+        print(f"last {name} said: {summaries[name]}")
+    print(f"load average (1 min) at the start of each run: {', '.join(f'{x:.1f}' for x in loads)}")
+    print(f"{'figure':<15} {'wall med':>9} {'wall min':>9} {'cpu med':>9} {'cpu min':>9}   (seconds, {runs} runs)")
+    for name in names:
+        print(f"{name:<15} {statistics.median(walls[name]):9.3f} {min(walls[name]):9.3f}"
+              f" {statistics.median(cpus[name]):9.3f} {min(cpus[name]):9.3f}")
+    for name, kib in peaks.items():
+        print(f"peak RSS {name}: {kib / 1024:.0f} MiB (main process, GNU time)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--posts", default="0",
+                        help="scale the corpus to N posts; several sizes comma-separated (0: wolfgirl as is)")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    sizes = [int(n) for n in args.posts.split(",")]
+
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "sitegen")], check=True, env=ENV)
+    for size in sizes:
+        with tempfile.TemporaryDirectory(prefix="sitegen-bench-") as tmp:
+            bench(Path(tmp), size or None, args.runs)
     return 0
 
 
