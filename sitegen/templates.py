@@ -43,6 +43,24 @@ def _xml_text(value: Any) -> Markup:
     return Markup(html.escape(plain, quote=False))
 
 
+class _Environment(jinja2.Environment):
+    """Remembers what each template extends, includes or imports when it parses it to compile
+    it, so that working out a template's closure does not parse it a second time."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.references: dict[str, tuple[str, ...]] = {}
+        """Template name → the names it refers to ("*" for a name computed at run time)."""
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> Any:
+        ast = super()._parse(source, name, filename)
+        if name is not None:
+            self.references[name] = tuple(
+                "*" if ref is None else ref for ref in jinja2.meta.find_referenced_templates(ast)
+            )
+        return ast
+
+
 class Templates:
     def __init__(
         self, config: SiteConfig, cache_dir: Path | None, closures: dict[str, frozenset[str]] | None = None
@@ -53,7 +71,7 @@ class Templates:
         if cache_dir is not None:
             (cache_dir / "jinja").mkdir(parents=True, exist_ok=True)
             cache = jinja2.FileSystemBytecodeCache(str(cache_dir / "jinja"))
-        self.env = jinja2.Environment(
+        self.env = _Environment(
             loader=jinja2.FileSystemLoader([str(d) for d in self.dirs]),
             autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),
             bytecode_cache=cache,
@@ -94,15 +112,17 @@ class Templates:
             if current in seen:
                 continue
             seen.add(current)
-            path = self.source_path(current)
-            if path is None:
-                continue
-            try:
-                ast = self.env.parse(path.read_text("utf-8"), current, str(path))
-            except jinja2.TemplateSyntaxError as exc:
-                raise TemplateError(f"syntax error: {exc.message}", path, exc.lineno) from None
-            for ref in jinja2.meta.find_referenced_templates(ast):
-                todo.append("*" if ref is None else ref)
+            refs = self.env.references.get(current)
+            if refs is None:  # not compiled in this process (or compiled from the bytecode cache)
+                path = self.source_path(current)
+                if path is None:
+                    continue
+                try:
+                    self.env.parse(path.read_text("utf-8"), current, str(path))
+                except jinja2.TemplateSyntaxError as exc:
+                    raise TemplateError(f"syntax error: {exc.message}", path, exc.lineno) from None
+                refs = self.env.references[current]
+            todo.extend(refs)
         result = frozenset(seen)
         self.closures[name] = result
         return result

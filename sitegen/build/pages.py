@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sitegen.build.plan import MISSING
-from sitegen.build.render import PARALLEL_THRESHOLD, in_workers
+from sitegen.build.render import PARALLEL_THRESHOLD, in_workers, split
 from sitegen.build.scan import Stat, file_stat
 from sitegen.build.store import BodyStore
 from sitegen.config import SiteConfig
@@ -110,9 +110,8 @@ class PageLoader:
         if len(todo) < PARALLEL_THRESHOLD or workers < 2 or threading.active_count() > 1:
             return [self._load_page(config, key, data) for key, data in todo]
         self._bodies.flush()
-        chunks = [todo[i::workers] for i in range(workers)]
         self._processes = max(self._processes, workers)
-        results = in_workers(lambda chunk: self._load_and_store(config, chunk), chunks)
+        results = in_workers(lambda chunk: self._load_and_store(config, chunk), split(todo, workers), workers)
         done = {key: (record, html) for part in results for key, record, html in part}
         return [(key, *done[key]) for key, _ in todo]
 

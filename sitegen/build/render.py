@@ -32,8 +32,26 @@ def run_task(chunk: list[Any]) -> Any:
     return _TASK(chunk)
 
 
-def in_workers(task: Any, chunks: list[list[Any]]) -> list[Any]:
-    """Run task(chunk) for each chunk in forked processes; results come back in order.
+# Chunks per worker: a worker that finishes early (short posts, or a core less busy with other
+# programs) takes the next chunk instead of waiting for the slowest one.
+CHUNKS_PER_WORKER = 6
+
+
+def split(items: list[Any], workers: int) -> list[list[Any]]:
+    """Items in contiguous chunks, several per worker, in order."""
+    count = max(1, min(len(items), workers * CHUNKS_PER_WORKER))
+    size, extra = divmod(len(items), count)
+    chunks, start = [], 0
+    for i in range(count):
+        end = start + size + (1 if i < extra else 0)
+        chunks.append(items[start:end])
+        start = end
+    return chunks
+
+
+def in_workers(task: Any, chunks: list[list[Any]], processes: int | None = None) -> list[Any]:
+    """Run task(chunk) for each chunk in `processes` forked processes (one per chunk by default),
+    each taking the next chunk when done; results come back in order.
 
     fork() lets workers share the parent's parsed site model and warmed-up renderer without
     pickling them; callers only use it when the process has no other threads.
@@ -44,7 +62,7 @@ def in_workers(task: Any, chunks: list[list[Any]]) -> list[Any]:
     global _TASK
     _TASK = task
     try:
-        with ProcessPoolExecutor(len(chunks), mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(processes or len(chunks), mp_context=multiprocessing.get_context("fork")) as pool:
             return list(pool.map(run_task, chunks))
     finally:
         _TASK = None
@@ -115,7 +133,7 @@ class RenderStep(Planner):
             # Large builds write into a staging folder beside the output, moved into place at the end
             # (a first build moves the whole folder with one rename).
             job = RenderJob(self, site, templates, staging)
-            results = in_workers(job.run_in_worker, [dirty[i::workers] for i in range(workers)])
+            results = in_workers(job.run_in_worker, split(dirty, workers), workers)
             self._processes = max(self._processes, workers)
             # Workers found the templates' include closures; keep them for the next build.
             for part in results:

@@ -20,8 +20,8 @@ from markdown_it.common.normalize_url import normalizeLink
 from markdown_it.common.utils import unescapeAll
 from markdown_it.helpers.parse_link_destination import _Result, parseLinkDestination
 
-# Where a destination without `<…>` may end (space, control characters) or needs the full
-# reading (a backslash escape, parentheses that must balance).
+# Where a destination without `<…>` may end (space, control characters, the link's closing
+# `)`) or needs the full reading (a backslash escape, a `(` whose `)` must balance).
 _DEST_STOP = re.compile(r"[\x00-\x20\x7f\\()]")
 
 # Characters that mdurl.encode keeps as they are (its default exclusions, letters and digits),
@@ -38,7 +38,8 @@ def parse_link_destination(string: str, pos: int, maximum: int) -> _Result:
     if pos < maximum and string[pos] != "<":
         found = _DEST_STOP.search(string, pos, maximum)
         stop = maximum if found is None else found.start()
-        if found is None or string[stop] not in "\\()":
+        # A `)` before any `(` closes the link, as a space would end the destination.
+        if found is None or string[stop] not in "\\(":
             result = _Result()
             if stop > pos:
                 result.str = unescapeAll(string[pos:stop])

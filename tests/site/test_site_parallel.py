@@ -69,3 +69,14 @@ def test_forked_build_matches_serial_build(corpus_site: Path, tmp_path: Path) ->
     served = _tree(tmp_path / "forked")
     assert served == _tree(tmp_path / "serial")
     assert any(b"A sentence added by the test." in data for data in served.values())
+
+
+@pytest.mark.parametrize("items, workers", [(100, 2), (7, 2), (13, 4), (1, 2), (0, 2), (1000, 3)])
+def test_work_is_split_into_several_even_chunks_per_worker_in_order(items: int, workers: int) -> None:
+    from sitegen.build.render import CHUNKS_PER_WORKER, split
+
+    chunks = split(list(range(items)), workers)
+    assert [x for chunk in chunks for x in chunk] == list(range(items))
+    assert len(chunks) == max(1, min(items, workers * CHUNKS_PER_WORKER))
+    sizes = [len(c) for c in chunks]
+    assert max(sizes) - min(sizes) <= 1
