@@ -127,6 +127,23 @@ class Templates:
         self.closures[name] = result
         return result
 
+    def prepare(self, names: Any) -> None:
+        """Compile these templates and all they extend, include or import, before the build forks
+        its workers: they share the result instead of each compiling every template again.
+        A template that fails here is left alone; rendering it reports the error with its page."""
+        seen: set[str] = set()
+        todo = list(names)
+        while todo:
+            name = todo.pop()
+            if name in seen or name == "*":
+                continue
+            seen.add(name)
+            try:
+                self.env.get_template(name)
+            except Exception:  # reported where the page renders
+                continue
+            todo.extend(self.env.references.get(name, ()))
+
     def render(self, name: str, context: dict[str, Any], for_what: str) -> str:
         try:
             template = self.env.get_template(name)

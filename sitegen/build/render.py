@@ -133,6 +133,7 @@ class RenderStep(Planner):
             # Large builds write into a staging folder beside the output, moved into place at the end
             # (a first build moves the whole folder with one rename).
             job = RenderJob(self, site, templates, staging)
+            templates.prepare({out.template for out, _ in dirty if out.template})
             results = in_workers(job.run_in_worker, split(dirty, workers), workers)
             self._processes = max(self._processes, workers)
             # Workers found the templates' include closures; keep them for the next build.

@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import jinja2
+import pytest
 
 from sitegen.config import load_config
+from sitegen.errors import TemplateError
 from sitegen.templates import Templates
 
 BASE_CONFIG = 'title = "T"\nbase_url = "https://example.org"\n'
@@ -60,3 +62,15 @@ def test_each_template_is_parsed_once(tmp_path: Path, monkeypatch) -> None:
     assert sorted(parsed) == sorted(
         ["page.html", "frame.html", "partials/macros.html", "partials/foot.html", "other.html"]
     )
+
+
+def test_prepare_compiles_what_pages_will_use_and_leaves_errors_to_rendering(tmp_path: Path) -> None:
+    templates = _site(tmp_path)
+    (tmp_path / "templates" / "broken.html").write_text("{% if %}", "utf-8")
+    templates.prepare({"page.html", "broken.html", "missing.html"})
+    assert set(templates.env.references) == {"page.html", "frame.html", "partials/macros.html",
+                                             "partials/foot.html"}
+    compiled = {t.name for t in templates.env.cache.values()}
+    assert compiled == {"page.html", "frame.html", "partials/macros.html", "partials/foot.html"}
+    with pytest.raises(TemplateError, match="syntax error"):
+        templates.render("broken.html", {}, "/b/")
