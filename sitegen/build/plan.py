@@ -166,7 +166,7 @@ def plan_static(
     for rel, src in (assets or {}).items():
         if rel in sources:
             raise ContentError(f"would be published at /{rel}, where static/ already has a file",
-                               f"content/{src}")
+                               config.source_name(src))
         sources[rel] = (config.content_dir / src, files[src])
     if images:
         sources.update(images)

@@ -7,8 +7,9 @@ reported paths are looked at again.
 
 from __future__ import annotations
 
+import fnmatch
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,9 @@ class Fence:
 
 
 def walk(root: Path, keep_dots: bool = False, fence: Fence | None = None,
-         links: dict[str, str] | None = None) -> dict[str, Stat]:
-    """rel path → (mtime_ns, size) for every file below root, dot files and editor droppings skipped.
+         links: dict[str, str] | None = None, prune: Callable[[str], bool] | None = None) -> dict[str, Stat]:
+    """rel path → (mtime_ns, size) for every file below root, dot files and editor droppings skipped,
+    and with `prune`, every path it says no to (a folder is not entered).
 
     With a fence, a symlink leading out of it is an error (and so is a loop of symlinked folders);
     a file or folder that vanishes while it is walked is simply not there. `links` gets the real
@@ -86,6 +88,8 @@ def walk(root: Path, keep_dots: bool = False, fence: Fence | None = None,
                 if skipped(name, keep_dots):
                     continue
                 rel = prefix + name
+                if prune is not None and prune(rel):
+                    continue
                 chain, real = linked, None
                 if fence is not None and entry.is_symlink():
                     real = fence.check(entry.path)
@@ -112,14 +116,48 @@ PAGE_SUFFIXES = (".md", ".markdown")
 """Markdown files are pages; `.markdown` is what Jekyll's own starter site writes."""
 
 
-def is_content(rel: str) -> bool:
-    """A page: a Markdown file outside the top-level `_` folders (`_index.md` is the root section's page)."""
-    return rel.endswith(PAGE_SUFFIXES) and (rel == "_index.md" or not rel.startswith("_"))
+class ContentLayout:
+    """Which files of the content root are pages, which are other files, which are neither.
 
+    By default (content/): Markdown files are pages except in top-level `_` folders, and other
+    files are candidates for bundles. A site read in place (`[content] dir = "."`, Jekyll) also
+    reads the `_` folders its collections name (`_posts`, `_drafts`, `_recipes`), and never the
+    paths `[content] exclude` lists nor sitegen's own files (sitegen.toml, public/, static/,
+    the templates and themes folders).
+    """
 
-def is_content_file(rel: str) -> bool:
-    """Any other file under content/: published beside its page when it sits in a bundle."""
-    return not rel.endswith(PAGE_SUFFIXES) and not rel.startswith("_")
+    def __init__(self, config: SiteConfig) -> None:
+        self.folders = frozenset(config.folder_collections())
+        exclude = list(config.exclude)
+        if config.content_root == ".":
+            exclude += [CONFIG_NAME, "public", "static", "themes", config.templates_dir]
+        self.exclude = tuple(dict.fromkeys(exclude))
+
+    def excluded(self, rel: str) -> bool:
+        if not self.exclude:
+            return False
+        parts = rel.split("/")
+        for i in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:i])
+            if any(fnmatch.fnmatchcase(prefix, pattern) for pattern in self.exclude):
+                return True
+        return False
+
+    def _in_underscore(self, rel: str) -> bool:
+        first = rel.split("/", 1)[0]
+        return first.startswith("_") and ("/" not in rel or first not in self.folders)
+
+    def is_page(self, rel: str) -> bool:
+        return (rel.endswith(PAGE_SUFFIXES) and (rel == "_index.md" or not self._in_underscore(rel))
+                and not self.excluded(rel))
+
+    def is_file(self, rel: str) -> bool:
+        return not rel.endswith(PAGE_SUFFIXES) and not self._in_underscore(rel) and not self.excluded(rel)
+
+    def prune(self, rel: str) -> bool:
+        """Not worth walking into: an excluded path, or a `_` folder no collection reads."""
+        return self.excluded(rel) or ("/" not in rel and rel.startswith("_") and rel not in self.folders
+                                      and not rel.endswith(PAGE_SUFFIXES))
 
 
 def file_stat(path: Path) -> Stat | None:
@@ -168,12 +206,14 @@ def scan_inputs(config: SiteConfig) -> Scan:
     fenced = fences(config)
     # Dot files are published from static/ (.well-known); elsewhere they are editor state.
     links: dict[str, str] = {}
-    scan: Scan = {part: walk(root, keep_dots=part.endswith("static"), fence=fenced[part], links=links)
+    layout = ContentLayout(config)
+    scan: Scan = {part: walk(root, keep_dots=part.endswith("static"), fence=fenced[part], links=links,
+                             prune=layout.prune if part == "content" else None)
                   for part, root in roots.items()}
-    # Folders starting with "_" are not collections (see discover_collections): skip them.
+    # Folders starting with "_" are not collections (see discover_collections), unless one reads them.
     found = scan["content"]
-    scan["content"] = {k: v for k, v in found.items() if is_content(k)}
-    scan["content_files"] = {k: v for k, v in found.items() if is_content_file(k)}
+    scan["content"] = {k: v for k, v in found.items() if layout.is_page(k)}
+    scan["content_files"] = {k: v for k, v in found.items() if layout.is_file(k)}
     scan["links"] = dict(sorted(links.items()))
     return scan
 
@@ -188,6 +228,7 @@ def rescan_hinted(config: SiteConfig, old_scan: Scan, changed: Iterable[str | Pa
     if not old_scan:
         return None
     roots = input_roots(config)
+    layout = ContentLayout(config)
     scan = {part: dict(entries) for part, entries in old_scan.items()}
     for raw in changed:
         path = Path(raw).absolute()
@@ -197,13 +238,15 @@ def rescan_hinted(config: SiteConfig, old_scan: Scan, changed: Iterable[str | Pa
             except ValueError:
                 continue
             name = rel.as_posix()
+            if part == "content" and layout.excluded(name):
+                continue  # read in place, the site's folder holds static/, templates/…: try those
             if any(skipped(p, part.endswith("static")) for p in rel.parts):
                 break
             if path.is_symlink() or path.is_dir() or (name not in scan[part] and not path.exists() and
                                  any(k.startswith(name + "/") for k in scan[part])):
                 return None  # a folder or a symlink came or went: scan everything (and check where it leads)
-            if part == "content" and not is_content(name):
-                if not is_content_file(name):
+            if part == "content" and not layout.is_page(name):
+                if not layout.is_file(name):
                     break
                 part = "content_files"
             st = file_stat(path)

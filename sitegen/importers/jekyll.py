@@ -13,7 +13,7 @@ from sitegen.importers.convert import Plan, author_name
 PLACEHOLDERS = {
     "year": "{year}", "month": "{month}", "day": "{day}", "i_month": "{i_month}", "i_day": "{i_day}",
     "short_year": "{short_year}", "title": "{slug}", "slug": "{slug}", "name": "{stem}",
-    "categories": "{categories}", "output_ext": ".html", "path": "{stem}", "collection": "{collection}",
+    "categories": "{categories}", "output_ext": ".html", "path": "{path}", "collection": "{collection}",
 }
 # Jekyll's built-in permalink styles (the `permalink` setting of _config.yml).
 STYLES = {
@@ -70,12 +70,50 @@ def translate(meta: dict[str, Any], key: str) -> Translated:
     return out
 
 
-def plan(raw: dict[str, Any], site_dir: Path) -> Plan:
-    """_config.yml (jekyllrb.com/docs/configuration/) → sitegen.toml.
+# Jekyll's own `exclude` defaults (jekyllrb.com/docs/configuration/default/), and what a Jekyll
+# site holds that is neither a page nor a file to publish.
+DEFAULT_EXCLUDE = (".sass-cache", ".jekyll-cache", "gemfiles", "Gemfile", "Gemfile.lock", "node_modules",
+                   "vendor/bundle/", "vendor/cache/", "vendor/gems/", "vendor/ruby/")
+ALWAYS_EXCLUDE = ("Gemfile*", "vendor", "node_modules", "_site")
+_TEXT_SUFFIXES = (".html", ".htm", ".xml", ".txt", ".json", ".scss", ".sass", ".css", ".js", ".md", ".markdown")
 
-    sitegen reads posts from content/, so Jekyll's `_posts/` is read as content/posts/: the one
-    step left to the user is moving the folder (its files stay as they are).
-    """
+
+def _has_front_matter(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            return f.read(4).rstrip(b"\r\n ") == b"---"
+    except OSError:
+        return False
+
+
+def _excluded(rel: str, patterns: list[str]) -> bool:
+    import fnmatch
+
+    parts = rel.split("/")
+    return any(fnmatch.fnmatchcase("/".join(parts[:i]), p) for i in range(1, len(parts) + 1) for p in patterns)
+
+
+def _liquid_and_plain(site_dir: Path, exclude: list[str]) -> tuple[list[str], list[str]]:
+    """Files Jekyll would render with Liquid (front matter, not Markdown: index.html, feed.xml,
+    main.scss), and Markdown files it would copy as they are (no front matter, like README.md)."""
+    liquid, plain = [], []
+    for path in sorted(site_dir.rglob("*")):
+        rel = path.relative_to(site_dir).as_posix()
+        if (not path.is_file() or any(p.startswith((".", "_")) for p in rel.split("/"))
+                or _excluded(rel, exclude) or not rel.endswith(_TEXT_SUFFIXES)):
+            continue
+        front = _has_front_matter(path)
+        if rel.endswith((".md", ".markdown")):
+            if not front:
+                plain.append(rel)
+        elif front:
+            liquid.append(rel)
+    return liquid, plain
+
+
+def plan(raw: dict[str, Any], site_dir: Path) -> Plan:
+    """_config.yml (jekyllrb.com/docs/configuration/) → sitegen.toml, reading the site in place:
+    `_posts/` and `_drafts/`, collections `_NAME/`, pages anywhere else, other files as they are."""
     out = Plan({})
     s = out.settings
     s["title"] = raw.get("title") or site_dir.resolve().name
@@ -91,7 +129,18 @@ def plan(raw: dict[str, Any], site_dir: Path) -> Plan:
         s["author"] = author
     if isinstance(raw.get("lang"), str):
         s["language"] = raw["lang"]
-    s["content"] = {"conventions": "jekyll", "slugs": "safe"}
+
+    own = [str(p).strip().rstrip("/") for p in (raw.get("exclude") or []) if str(p).strip("/ ")]
+    exclude = list(dict.fromkeys([*(p.rstrip("/") for p in DEFAULT_EXCLUDE), *ALWAYS_EXCLUDE, *own]))
+    liquid, plain = _liquid_and_plain(site_dir, exclude)
+    if liquid:
+        out.unmapped.append(f"{len(liquid)} Liquid pages ({', '.join(liquid[:6])}{', …' if len(liquid) > 6 else ''}): "
+                            "left out (content.exclude); sitegen makes its own home page, lists and feed")
+    if plain:
+        out.unmapped.append(f"Markdown without front matter ({', '.join(plain[:6])}): Jekyll copies it as it is; "
+                            "left out (content.exclude)")
+    s["content"] = {"conventions": "jekyll", "slugs": "safe", "dir": ".", "publish_files": "all",
+                    "exclude": [*exclude, *liquid, *plain]}
     style = raw.get("permalink", "date")
     permalink, unknown = pattern(str(style))
     if unknown:
@@ -100,15 +149,28 @@ def plan(raw: dict[str, Any], site_dir: Path) -> Plan:
     feed = "jekyll-feed" in plugins
     s["feeds"] = {"filename": "feed.xml"}
     paginate = raw.get("paginate", 0) if isinstance(raw.get("paginate"), int) else 0
-    s["collections"] = {
-        "posts": {"permalink": permalink, "url": "/posts/", "listed": True, "dated": True, "paginate": paginate,
-                  "feed": False, "archives": False},
-        "pages": {"permalink": "/{slug}/" if str(style) == "pretty" else "/{slug}.html", "url": "/pages/"},
+    collections: dict[str, Any] = {
+        "posts": {"folder": "_posts", "drafts_folder": "_drafts", "permalink": permalink, "url": "/posts/",
+                  "listed": True, "dated": True, "paginate": paginate, "feed": False, "archives": False},
     }
+    declared = raw.get("collections") if isinstance(raw.get("collections"), dict) else {}
+    for name, settings in declared.items():
+        settings = settings if isinstance(settings, dict) else {}
+        if name == "posts":
+            continue
+        if not settings.get("output"):
+            out.unmapped.append(f"collection {name}: output is false, so Jekyll publishes no pages for it; "
+                                "neither does sitegen")
+            continue
+        link, missing = pattern(str(settings.get("permalink") or "/:collection/:path:output_ext"))
+        if missing:
+            out.unmapped.append(f"collections.{name}.permalink: {', '.join(missing)} have no sitegen equivalent")
+        collections[str(name)] = {"folder": f"_{name}", "permalink": link, "url": f"/{name}/", "listed": False,
+                                  "dated": False, "feed": False}
+    collections["pages"] = {"permalink": "/{path}/" if str(style) == "pretty" else "/{path}.html", "url": "/pages/"}
+    s["collections"] = collections
     s["home"] = {"paginate": paginate or 10}
     s["taxonomies"] = {"tags": {"feed": False}, "categories": {"feed": False}}
-    out.unmapped.insert(0, "posts: sitegen reads content/posts/; move _posts/ there as it is "
-                           "(`mkdir content && git mv _posts content/posts`), and your pages into content/")
     if not feed:
         out.unmapped.append("no jekyll-feed plugin: sitegen still writes /feed.xml (Atom)")
     for plugin in plugins:
@@ -116,10 +178,13 @@ def plan(raw: dict[str, Any], site_dir: Path) -> Plan:
             out.unmapped.append(f"plugin {plugin}: not mapped")
     if raw.get("paginate_path") and raw["paginate_path"] not in ("/page:num/", "/page:num"):
         out.unmapped.append(f"paginate_path {raw['paginate_path']!r}: sitegen's list pages are /page/N/")
-    if isinstance(raw.get("collections"), dict):
-        out.unmapped.append(f"collections {', '.join(raw['collections'])}: add them as [collections.NAME]")
     if raw.get("theme") or (site_dir / "_layouts").is_dir():
-        out.unmapped.append("theme and _layouts/ (Liquid): sitegen renders with its own theme (Jinja)")
+        out.unmapped.append("theme, _layouts/ and _includes/ (Liquid): sitegen renders with its own theme (Jinja)")
+    if (site_dir / "_sass").is_dir():
+        out.unmapped.append("_sass/: compile it yourself and put the CSS in static/")
+    if raw.get("include"):
+        out.unmapped.append(f"include {raw['include']!r}: sitegen publishes no dot files from the site's folder; "
+                            "put them in static/")
     if raw.get("excerpt_separator"):
         out.unmapped.append(f"excerpt_separator {raw['excerpt_separator']!r}: set per post, or use <!-- more -->")
     return out

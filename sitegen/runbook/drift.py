@@ -46,10 +46,11 @@ class DriftReport:
 
 
 def _runbook_pages(config: SiteConfig, drafts: bool) -> Iterator[Path]:
-    from sitegen.build.scan import is_content, walk
+    from sitegen.build.scan import ContentLayout, walk
 
-    for rel in sorted(walk(config.content_dir)):
-        if not is_content(rel):
+    layout = ContentLayout(config)
+    for rel in sorted(walk(config.content_dir, prune=layout.prune)):
+        if not layout.is_page(rel):
             continue
         path = config.content_dir / rel
         data = path.read_bytes()
@@ -57,7 +58,7 @@ def _runbook_pages(config: SiteConfig, drafts: bool) -> Iterator[Path]:
         if b"{" not in data:
             continue
         if not drafts:
-            source = f"content/{rel}"
+            source = config.source_name(rel)
             if fm.split(fm.decode(data, source), source).meta.get("draft") is True:
                 continue
         yield path

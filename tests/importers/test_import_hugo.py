@@ -30,6 +30,7 @@ def test_every_url_hugo_would_make_is_there(built: tuple[Path, Path, dict]) -> N
     hugo_config = tomllib.loads((site / "hugo.toml").read_text())
     expected = hugo(site, hugo_config["permalinks"])
     assert "2021/07/the-second-one/index.html" in expected["pages"]
+    assert {"images/logo.svg", "CNAME"} <= expected["assets"]  # static/, copied to the root
     for kind, (present, total, missing) in parity(expected, out).items():
         assert present == total, f"{kind}: missing {missing}"
 

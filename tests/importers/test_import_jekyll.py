@@ -1,5 +1,6 @@
-"""A Jekyll blog written from Jekyll's documentation: `sitegen init --from jekyll` converts
-_config.yml; with _posts/ moved (unchanged) to content/posts/, every URL Jekyll makes is there."""
+"""A Jekyll blog written from Jekyll's documentation builds in place, unchanged: `sitegen init
+--from jekyll` reads _config.yml and writes a sitegen.toml that reads `_posts/`, `_drafts/`,
+collections, pages and static files where Jekyll keeps them; every URL Jekyll makes is there."""
 
 from __future__ import annotations
 
@@ -26,21 +27,51 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict, s
     said = io.StringIO()
     with contextlib.redirect_stdout(said):
         assert main(["init", "--from", "jekyll", str(site)]) == 0
-    (site / "content").mkdir()
-    shutil.move(site / "_posts", site / "content/posts")  # what init tells the user to do
-    for page in ("index.md", "about.md", "contact.md"):
-        shutil.move(site / page, site / "content" / page)
     Builder(site, root / "out", cache_dir=root / "cache").build()
     return site, root / "out", tomllib.loads((site / "sitegen.toml").read_text()), said.getvalue()
 
 
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
 def test_every_url_jekyll_would_make_is_there(built: tuple[Path, Path, dict, str]) -> None:
     site, out, _, _ = built
-    expected = jekyll(site, "date", posts="content/posts")
+    expected = jekyll(site)
     assert "jekyll/update/2014/01/05/welcome-to-jekyll.html" in expected["pages"]
     assert "custom/2015/Custom-Place/index.html" in expected["pages"]
+    assert "recipes/pancakes/index.html" in expected["pages"] and "docs/guide.html" in expected["pages"]
+    assert "2018/02/03/redated.html" in expected["pages"]  # the front matter date wins over the name
+    assert {"assets/site.css", "assets/logo.svg", "CNAME"} <= expected["assets"]
     for kind, (present, total, missing) in parity(expected, out).items():
         assert present == total, f"{kind}: missing {missing}"
+
+
+def test_the_site_is_read_in_place_and_left_as_it_was(built: tuple[Path, Path, dict, str]) -> None:
+    site, _, config, _ = built
+    assert config["content"]["dir"] == "."
+    assert config["collections"]["posts"]["folder"] == "_posts"
+    before = _files(FIXTURE)
+    after = {k: v for k, v in _files(site).items() if k != "sitegen.toml"}
+    assert after == before
+
+
+def test_what_jekyll_does_not_publish_stays_out(built: tuple[Path, Path, dict, str]) -> None:
+    _, out, _, _ = built
+    published = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    for gone in ("notes.txt", "scripts/deploy.sh", "Gemfile", "Gemfile.lock", "README.md", "assets/css/style.scss",
+                 "_site/index.html", "_config.yml", "sitegen.toml"):
+        assert gone not in published
+    for prefix in ("vendor/", "node_modules/", "_layouts/", "_includes/", "_sass/", "_data/", ".jekyll-cache/",
+                   "_staff/", "staff/"):
+        assert not [p for p in published if p.startswith(prefix)], prefix
+    assert not [p for p in published if "unpublished" in p or "work-in-progress" in p]
+
+
+def test_drafts_build_with_drafts(built: tuple[Path, Path, dict, str], tmp_path: Path) -> None:
+    site, _, _, _ = built
+    Builder(site, tmp_path / "out", cache_dir=tmp_path / "cache", drafts=True).build()
+    assert (tmp_path / "out/a-work-in-progress.html").is_file()
 
 
 def test_pages_keep_their_urls_and_index_is_the_home_page(built: tuple[Path, Path, dict, str]) -> None:
@@ -48,17 +79,31 @@ def test_pages_keep_their_urls_and_index_is_the_home_page(built: tuple[Path, Pat
     assert (out / "about/index.html").is_file()  # its own permalink
     assert (out / "contact.html").is_file()  # the `date` style gives pages /:path:output_ext
     assert "Welcome to the home page." in (out / "index.html").read_text()
+    assert "<rect" in (out / "assets/logo.svg").read_text()  # static files as they are
 
 
-def test_unpublished_posts_stay_out(built: tuple[Path, Path, dict, str]) -> None:
-    _, out, _, _ = built
-    assert not list(out.rglob("*unpublished*"))
-
-
-def test_init_maps_the_config_and_says_what_to_move(built: tuple[Path, Path, dict, str]) -> None:
+def test_init_maps_the_config_and_lists_what_it_leaves_out(built: tuple[Path, Path, dict, str]) -> None:
     _, out, config, said = built
     assert config["base_url"] == "https://jekyll.example.org"
     assert config["collections"]["posts"]["permalink"] == "/{categories}/{year}/{month}/{day}/{slug}.html"
+    assert config["collections"]["recipes"]["permalink"] == "/recipes/{stem}/"
+    assert "staff" not in config["collections"]
     assert config["content"]["conventions"] == "jekyll"
-    assert "git mv _posts content/posts" in said
+    assert {"notes.txt", "scripts", "feed.xml", "404.html", "README.md"} <= set(config["content"]["exclude"])
+    assert "git mv" not in said and "feed.xml" in said and "README.md" in said and "staff" in said
     assert (out / "feed.xml").is_file() and (out / "tags/intro/index.html").is_file()
+
+
+def test_a_change_to_a_static_file_or_a_post_rebuilds_in_place(built: tuple[Path, Path, dict, str],
+                                                                 tmp_path: Path) -> None:
+    site, _, _, _ = built
+    work = tmp_path / "site"
+    shutil.copytree(site, work)
+    builder = Builder(work, tmp_path / "out", cache_dir=tmp_path / "cache")
+    builder.build()
+    (work / "assets/site.css").write_text("body { color: #000; }\n")
+    post = work / "_posts/2017-05-06-with-slug.md"
+    post.write_text(post.read_text() + "\nOne more line.\n")
+    report = builder.build()
+    assert (tmp_path / "out/assets/site.css").read_text() == "body { color: #000; }\n"
+    assert report.parsed == ["_posts/2017-05-06-with-slug.md"]

@@ -33,6 +33,7 @@ def test_every_url_zola_would_make_is_there(built: tuple[Path, Path, str]) -> No
     site, out, _ = built
     expected = zola(site, strategy="safe")
     assert "blog/Rust-1.17/index.html" in expected["pages"]  # the rule keeps case and dots
+    assert {"images/logo.svg", "CNAME"} <= expected["assets"]  # static/, copied to the root
     for kind, (present, total, missing) in parity(expected, out).items():
         assert present == total, f"{kind}: missing {missing}"
 

@@ -59,6 +59,7 @@ def zola(site: Path, strategy: str = "on") -> dict[str, set[str]]:
     """{"pages": output files of pages, "aliases": of redirects, "assets": of bundle files}."""
     content = site / "content"
     found: dict[str, set[str]] = {"pages": set(), "aliases": set(), "assets": set()}
+    _static(site, found)
     for page in sorted(content.rglob("*.md")):
         if page.name == "_index.md":
             continue
@@ -84,10 +85,23 @@ def zola(site: Path, strategy: str = "on") -> dict[str, set[str]]:
     return found
 
 
-def hugo(site: Path, permalinks: dict[str, str] | None = None) -> dict[str, set[str]]:
+def _static(site: Path, found: dict[str, set[str]]) -> None:
+    """Hugo and Zola copy static/ to the root of the site as it is."""
+    static = site / "static"
+    for path in static.rglob("*") if static.is_dir() else []:
+        if path.is_file() and not path.name.startswith("."):
+            found["assets"].add(path.relative_to(static).as_posix())
+
+
+def hugo(site: Path, permalinks: dict[str, str] | None = None, lower: bool = True) -> dict[str, set[str]]:
     content = site / "content"
     found: dict[str, set[str]] = {"pages": set(), "aliases": set(), "assets": set()}
-    for page in sorted(content.rglob("*.md")):
+    _static(site, found)
+
+    def case(url: str) -> str:  # disablePathToLower = true keeps the case
+        return url.lower() if lower else url
+
+    for page in sorted([*content.rglob("*.md"), *content.rglob("*.markdown")]):
         if page.name == "_index.md":
             continue
         meta = {k.lower(): v for k, v in front_matter(page).items()}
@@ -115,15 +129,15 @@ def hugo(site: Path, permalinks: dict[str, str] | None = None) -> dict[str, set[
                 url = url.replace(":" + key, value)
         else:
             url = "/" + "/".join([*folder.parts, slug]) + "/"
-        found["pages"].add(_as_file_or_folder(url.lower()))
+        found["pages"].add(_as_file_or_folder(case(url)))
         for alias in meta.get("aliases", []):
             if not alias.startswith("/"):
-                alias = url.lower().rstrip("/").rsplit("/", 1)[0] + "/" + alias
+                alias = case(url).rstrip("/").rsplit("/", 1)[0] + "/" + alias
             found["aliases"].add(_as_file_or_folder(alias))
         if bundle:
             for other in page.parent.rglob("*"):
                 if other.is_file() and other.suffix != ".md":
-                    found["assets"].add(url.lower().strip("/") + "/" + other.relative_to(page.parent).as_posix())
+                    found["assets"].add(case(url).strip("/") + "/" + other.relative_to(page.parent).as_posix())
     return found
 
 
@@ -135,29 +149,94 @@ def _day(value: Any) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def jekyll(site: Path, permalink: str = "date", posts: str = "_posts") -> dict[str, set[str]]:
-    styles = {"date": "/:categories/:year/:month/:day/:title:output_ext",
-              "pretty": "/:categories/:year/:month/:day/:title/", "none": "/:categories/:title:output_ext"}
+JEKYLL_STYLES = {"date": "/:categories/:year/:month/:day/:title:output_ext",
+                 "pretty": "/:categories/:year/:month/:day/:title/", "none": "/:categories/:title:output_ext",
+                 "ordinal": "/:categories/:year/:y_day/:title:output_ext"}
+JEKYLL_EXCLUDE = [".sass-cache", ".jekyll-cache", "gemfiles", "Gemfile", "Gemfile.lock", "node_modules",
+                  "vendor/bundle", "vendor/cache", "vendor/gems", "vendor/ruby"]
+
+
+def _jekyll_url(pattern: str, values: dict[str, str]) -> str:
+    for key in sorted(values, key=len, reverse=True):  # :title before :t…, :output_ext whole
+        pattern = pattern.replace(":" + key, values[key])
+    return re.sub("/+", "/", pattern)
+
+
+def _has_front_matter(path: Path) -> bool:
+    return path.read_bytes()[:3] == b"---"
+
+
+def jekyll(site: Path, permalink: str | None = None) -> dict[str, set[str]]:
+    """Jekyll's URLs for a site read in place (jekyllrb.com/docs/permalinks/, /collections/,
+    /static-files/, /configuration/options/): posts by the `permalink` style; collection documents
+    by their collection's permalink (default /:collection/:path:output_ext); pages with front
+    matter at /:path/:basename:output_ext (a folder with `pretty`); files without front matter
+    copied at their own path (not Markdown ones: sitegen leaves those out, and Liquid pages such
+    as feed.xml, which sitegen makes its own way, are not counted). `_` and `.` paths, `exclude:`
+    and Jekyll's default excludes are never published, nor are drafts, `published: false` and
+    collections without `output`."""
+    config = yaml.safe_load((site / "_config.yml").read_text("utf-8")) or {}
+    style = permalink or str(config.get("permalink") or "date")
+    post_pattern = JEKYLL_STYLES.get(style, style)
+    exclude = [*JEKYLL_EXCLUDE, *(str(e).rstrip("/") for e in config.get("exclude") or [])]
+    collections = {str(k): (v or {}) for k, v in (config.get("collections") or {}).items()}
     found: dict[str, set[str]] = {"pages": set(), "aliases": set(), "assets": set()}
-    for page in sorted([*(site / posts).rglob("*.md"), *(site / posts).rglob("*.markdown")]):
+
+    def redirects(meta: dict[str, Any]) -> None:
+        value = meta.get("redirect_from") or []
+        for alias in [value] if isinstance(value, str) else value:
+            found["aliases"].add(_as_file_or_folder(alias))
+
+    for page in sorted([*(site / "_posts").rglob("*.md"), *(site / "_posts").rglob("*.markdown")]):
         meta = front_matter(page)
         if meta.get("published") is False:
             continue
         match = re.match(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$", page.stem)
         assert match, page
         year, month, day, title = match.groups()
+        if meta.get("date"):  # "A date here overrides the date from the name of the post."
+            when = meta["date"]
+            when = when if isinstance(when, (dt.date, dt.datetime)) else dt.date.fromisoformat(str(when)[:10])
+            year, month, day = f"{when.year:04d}", f"{when.month:02d}", f"{when.day:02d}"
         cats = meta.get("categories") or meta.get("category") or []
         cats = cats.split() if isinstance(cats, str) else cats
-        pattern = meta.get("permalink") or styles.get(permalink, permalink)
-        url = pattern
-        for key, value in (("categories", "/".join(c.lower() for c in cats)), ("year", year), ("month", month),
-                           ("day", day), ("title", meta.get("slug") or title), ("output_ext", ".html")):
-            url = url.replace(":" + key, value)
-        url = re.sub("/+", "/", url)
+        url = _jekyll_url(meta.get("permalink") or post_pattern, {
+            "categories": "/".join(str(c).lower() for c in cats), "year": year, "month": month, "day": day,
+            "title": meta.get("slug") or title, "output_ext": ".html"})
         found["pages"].add(_as_file_or_folder(url))
-        redirects = meta.get("redirect_from") or []
-        for alias in [redirects] if isinstance(redirects, str) else redirects:
-            found["aliases"].add(_as_file_or_folder(alias))
+        redirects(meta)
+    for name, settings in collections.items():
+        if name == "posts" or not settings.get("output"):
+            continue
+        folder = site / f"_{name}"
+        for doc in sorted([*folder.rglob("*.md"), *folder.rglob("*.markdown")]):
+            meta = front_matter(doc)
+            inside = doc.relative_to(folder).with_suffix("").as_posix()
+            url = _jekyll_url(meta.get("permalink") or settings.get("permalink") or "/:collection/:path:output_ext",
+                              {"collection": name, "path": inside, "name": doc.stem, "title": doc.stem,
+                               "output_ext": ".html"})
+            found["pages"].add(_as_file_or_folder(url))
+            redirects(meta)
+    for path in sorted(site.rglob("*")):
+        rel = path.relative_to(site)
+        parts = rel.parts
+        if not path.is_file() or any(p.startswith(("_", ".")) for p in parts) or rel.as_posix() == "sitegen.toml":
+            continue
+        if any(rel.as_posix() == e or rel.as_posix().startswith(e + "/") or re.fullmatch(
+                re.escape(e).replace("\\*", ".*"), parts[0]) for e in exclude):
+            continue
+        if path.suffix in (".md", ".markdown") and not _has_front_matter(path):
+            continue  # Jekyll copies it as it is; sitegen leaves it out (init lists it)
+        if not _has_front_matter(path):
+            found["assets"].add(rel.as_posix())  # a static file, copied as it is
+        elif path.suffix in (".md", ".markdown"):
+            meta = front_matter(path)
+            if rel.as_posix() == "index.md":
+                continue  # the home page
+            stem = rel.with_suffix("").as_posix()
+            url = meta.get("permalink") or ("/" + stem + ("/" if style == "pretty" else ".html"))
+            found["pages"].add(_as_file_or_folder(url))
+            redirects(meta)
     return found
 
 
