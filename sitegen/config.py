@@ -715,7 +715,8 @@ def discover_collections(content_dir: Path) -> list[str]:
         return sorted(
             e.name for e in content_dir.iterdir()
             if e.is_dir() and not e.name.startswith((".", "_"))
-            and (not (e / "index.md").is_file() or (e / "_index.md").is_file())
+            and (not any((e / n).is_file() for n in ("index.md", "index.markdown"))
+                 or any((e / n).is_file() for n in ("_index.md", "_index.markdown")))
         )
     except FileNotFoundError:
         return []

@@ -29,18 +29,20 @@ KNOWN_KEYS = frozenset({
     "url", "url_pattern", "aliases", "authors", "weight", "publish_date", "expiry_date",
 })
 BUNDLE_PAGE = "index.md"
+BUNDLE_PAGES = ("index.md", "index.markdown")
 """`post/index.md` is the page of a bundle: it takes the folder's name, and the folder's other files
 are published beside it."""
 SECTION_PAGE = "_index.md"
+SECTION_PAGES = ("_index.md", "_index.markdown")
 """`blog/_index.md` is a collection's own page: its title and intro text for the list, and settings."""
 
 
 def is_section(key: str) -> bool:
-    return key == SECTION_PAGE or key.endswith("/" + SECTION_PAGE)
+    return key.rsplit("/", 1)[-1] in SECTION_PAGES
 
 
 def is_bundle(key: str) -> bool:
-    return key.endswith("/" + BUNDLE_PAGE)
+    return "/" in key and key.rsplit("/", 1)[-1] in BUNDLE_PAGES
 
 
 def page_stem(key: str) -> str:

@@ -63,6 +63,8 @@ class Site:
     """URL path → page key, for resolving links written as URLs."""
     sections: dict[str, str] = field(default_factory=dict)
     """Collection name → key of its own page (`_index.md`), when it has one."""
+    own_files: frozenset[str] = frozenset()
+    """Files the site publishes as they are (static/, or read in place); see build_site."""
     outputs: list[Output] = field(default_factory=list)
 
     def feed_url(self, base: str) -> str:
@@ -108,7 +110,10 @@ def _with_section(coll: CollectionConfig, section: PageRecord | None) -> tuple[C
     return (replace(coll, **changes) if changes else coll), order  # type: ignore[arg-type]
 
 
-def build_site(config: SiteConfig, records: dict[str, PageRecord], drafts: bool) -> Site:
+def build_site(config: SiteConfig, records: dict[str, PageRecord], drafts: bool,
+               own_files: frozenset[str] = frozenset()) -> Site:
+    """`own_files`: what the site publishes as it is (static/, files read in place); a robots.txt
+    among them replaces the generated one, as in Hugo and Zola."""
     pages = {k: r for k, r in records.items() if drafts or not r.draft}
     sections = {r.collection: k for k, r in pages.items() if r.section}
     orders: dict[str, str] = {}
@@ -118,7 +123,7 @@ def build_site(config: SiteConfig, records: dict[str, PageRecord], drafts: bool)
             coll, orders[coll.name] = _with_section(coll, pages.get(sections.get(coll.name, "")))
             colls.append(coll)
         config = replace(config, collections=tuple(colls))
-    site = Site(config=config, pages=pages, sections=sections)
+    site = Site(config=config, pages=pages, sections=sections, own_files=own_files)
     # A section page has no neighbours, but an entry: the engine tells pages that came or went
     # by the keys of this map.
     for key in sections.values():
@@ -249,7 +254,8 @@ def _outputs(site: Site) -> list[Output]:
     # Collection order, not dict order: the sitemap must not depend on which pages a cache held.
     in_order = tuple(k for keys in site.collections.values() for k in keys)
     add("/sitemap.xml", "sitemap.xml", "sitemap", items=in_order, params=(lists,))
-    add("/robots.txt", "robots.txt", "robots")
+    if "robots.txt" not in site.own_files:
+        add("/robots.txt", "robots.txt", "robots")
     # Old URLs of pages: small pages pointing at the new one, in no list, feed or sitemap.
     for coll in cfg.collections:
         for key in site.collections[coll.name]:
@@ -266,7 +272,7 @@ def bundle_assets(site: Site, files: Iterable[str]) -> dict[str, str]:
     owners: dict[str, PageRecord] = {}
     for key, rec in site.pages.items():
         name = key.rsplit("/", 1)[-1]
-        if ("/" in key and name in ("index.md", "_index.md")) or rec.section:
+        if ("/" in key and name in ("index.md", "index.markdown", "_index.md", "_index.markdown")) or rec.section:
             owners[key.rsplit("/", 1)[0] if "/" in key else ""] = rec
     found: dict[str, str] = {}
     everything = site.config.publish_files == "all"

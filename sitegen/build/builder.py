@@ -206,7 +206,10 @@ class Builder(PageLoader, RenderStep, VerificationStep):
                     site.pages[key] = records[key]
             self._check_md_links(site, report.warnings, changed_pages)
         else:
-            site = build_site(config, records, self.drafts)
+            own = set(scan["site_static"])
+            if config.publish_files == "all":
+                own.update(scan.get("content_files", {}))
+            site = build_site(config, records, self.drafts, frozenset(own))
             self._check_md_links(site, report.warnings)
             self._index = None
         self._bits = field_bits(t.name for t in config.taxonomies)

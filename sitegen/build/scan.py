@@ -148,7 +148,7 @@ class ContentLayout:
         return first.startswith("_") and ("/" not in rel or first not in self.folders)
 
     def is_page(self, rel: str) -> bool:
-        return (rel.endswith(PAGE_SUFFIXES) and (rel == "_index.md" or not self._in_underscore(rel))
+        return (rel.endswith(PAGE_SUFFIXES) and (rel in ("_index.md", "_index.markdown") or not self._in_underscore(rel))
                 and not self.excluded(rel))
 
     def is_file(self, rel: str) -> bool:

@@ -119,7 +119,8 @@ def plan(raw: dict[str, Any], site_dir: Path) -> Plan:
     collections: dict[str, Any] = {}
     folders = sorted(p for p in content.iterdir() if p.is_dir()) if content.is_dir() else []
     for folder in folders:
-        if (folder / "index.md").is_file() and not (folder / "_index.md").is_file():
+        if (any((folder / n).is_file() for n in ("index.md", "index.markdown"))
+                and not any((folder / n).is_file() for n in ("_index.md", "_index.markdown"))):
             continue  # a leaf bundle at the top: a page, not a section
         coll: dict[str, Any] = {"permalink": f"/{folder.name}/{{slug}}/", "url": f"/{folder.name}/",
                                 "listed": True, "dated": True, "paginate": pager, "archives": False, "feed": True}

@@ -81,3 +81,14 @@ def test_same_files_as_hugo_itself_writes(built: tuple[Path, Path, dict], tmp_pa
     ours = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert len(theirs) > 15
     assert theirs - ours == set()
+
+
+def test_the_sites_own_robots_txt_wins(built: tuple[Path, Path, dict]) -> None:
+    site, out, _ = built
+    assert (out / "robots.txt").read_text() == (site / "static/robots.txt").read_text()
+
+
+def test_a_bundle_page_may_be_index_markdown(built: tuple[Path, Path, dict]) -> None:
+    _, out, _ = built
+    assert (out / "about-us/index.html").is_file() and (out / "about-us/team.svg").is_file()
+    assert not (out / "about-us/index").exists()

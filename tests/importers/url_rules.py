@@ -67,7 +67,7 @@ def zola(site: Path, strategy: str = "on") -> dict[str, set[str]]:
         if meta.get("draft"):
             continue
         rel = page.relative_to(content)
-        bundle = page.name == "index.md" and rel.parent != Path(".")
+        bundle = page.stem == "index" and rel.parent != Path(".")
         folder = rel.parent.parent if bundle else rel.parent
         if "path" in meta:
             url = "/" + meta["path"].strip("/") + ("" if meta["path"].endswith(".html") else "/")
@@ -80,7 +80,7 @@ def zola(site: Path, strategy: str = "on") -> dict[str, set[str]]:
             found["aliases"].add(_as_file_or_folder(alias))
         if bundle:
             for other in page.parent.rglob("*"):
-                if other.is_file() and other.suffix != ".md":
+                if other.is_file() and other.suffix not in (".md", ".markdown"):
                     found["assets"].add(url.strip("/") + "/" + other.relative_to(page.parent).as_posix())
     return found
 
@@ -111,7 +111,7 @@ def hugo(site: Path, permalinks: dict[str, str] | None = None, lower: bool = Tru
                 or (publish is not None and _day(publish) > today)):
             continue  # Hugo builds neither drafts, nor expired nor future pages
         rel = page.relative_to(content)
-        bundle = page.name == "index.md" and rel.parent != Path(".")
+        bundle = page.stem == "index" and rel.parent != Path(".")
         folder = rel.parent.parent if bundle else rel.parent
         section = folder.parts[0] if folder.parts else ""
         name = rel.parent.name if bundle else page.stem
@@ -136,7 +136,7 @@ def hugo(site: Path, permalinks: dict[str, str] | None = None, lower: bool = Tru
             found["aliases"].add(_as_file_or_folder(alias))
         if bundle:
             for other in page.parent.rglob("*"):
-                if other.is_file() and other.suffix != ".md":
+                if other.is_file() and other.suffix not in (".md", ".markdown"):
                     found["assets"].add(case(url).strip("/") + "/" + other.relative_to(page.parent).as_posix())
     return found
 
