@@ -148,8 +148,8 @@ class ContentLayout:
         return first.startswith("_") and ("/" not in rel or first not in self.folders)
 
     def is_page(self, rel: str) -> bool:
-        return (rel.endswith(PAGE_SUFFIXES) and (rel in ("_index.md", "_index.markdown") or not self._in_underscore(rel))
-                and not self.excluded(rel))
+        root_section = rel in ("_index.md", "_index.markdown")
+        return rel.endswith(PAGE_SUFFIXES) and (root_section or not self._in_underscore(rel)) and not self.excluded(rel)
 
     def is_file(self, rel: str) -> bool:
         return not rel.endswith(PAGE_SUFFIXES) and not self._in_underscore(rel) and not self.excluded(rel)
