@@ -290,8 +290,10 @@ def parse_page(
         found = translate(doc.meta, key, site.conventions)
         doc = dataclasses.replace(doc, meta=found.meta, written_as=found.written_as)
     meta = doc.meta
-    # Jekyll's index.md at the top is the home page's own text, like a root `_index.md`.
-    section = is_section(key) or (site.conventions == "jekyll" and key == "index.md")
+    # Jekyll's index.md at the top, or a page whose permalink is `/`, is the home page's own text,
+    # like a root `_index.md`.
+    section = is_section(key) or (site.conventions == "jekyll" and coll.name == "pages"
+                                  and (key in ("index.md", "index.markdown") or meta.get("url_pattern") == "/"))
     stem = page_stem(key)
 
     title = _str_field(doc, source, "title") or ""
@@ -347,7 +349,7 @@ def parse_page(
             except SitegenError as exc:
                 raise fm.field_error(doc, source, "url_pattern", exc.message) from None
         if section:
-            path_url = "/" if "/" not in key else coll.url
+            path_url = "/" if "/" not in key or not is_section(key) else coll.url
         else:
             path_url = explicit or expand(coll.permalink, placeholders)
     except SitegenError as exc:
@@ -392,7 +394,7 @@ def parse_page(
         extra=extra,
         body_key="",
         source_hash=source_digest(data),
-        aliases=() if section else _alias_paths(doc, source, path_url, site.conventions == "hugo"),
+        aliases=() if is_section(key) else _alias_paths(doc, source, path_url, site.conventions == "hugo"),
         authors=_string_list(doc, source, "authors"),
         weight=weight,
         section=section,

@@ -258,7 +258,7 @@ def _outputs(site: Site) -> list[Output]:
         add("/robots.txt", "robots.txt", "robots")
     # Old URLs of pages: small pages pointing at the new one, in no list, feed or sitemap.
     for coll in cfg.collections:
-        for key in site.collections[coll.name]:
+        for key in [*site.collections[coll.name], *([site.sections[coll.name]] if coll.name in site.sections else [])]:
             for alias in site.pages[key].aliases:
                 add(alias if _names_file(alias) else alias.rstrip("/") + "/", "redirect.html", "redirect", page=key)
     return out

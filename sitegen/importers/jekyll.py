@@ -168,6 +168,14 @@ def plan(raw: dict[str, Any], site_dir: Path) -> Plan:
         collections[str(name)] = {"folder": f"_{name}", "permalink": link, "url": f"/{name}/", "listed": False,
                                   "dated": False, "feed": False}
     collections["pages"] = {"permalink": "/{path}/" if str(style) == "pretty" else "/{path}.html", "url": "/pages/"}
+    # `include: [_pages]` makes Jekyll read an underscore folder as pages (the academicpages layout).
+    included = [str(p).strip("/") for p in (raw.get("include") or []) if str(p).startswith("_")
+                and (site_dir / str(p).strip("/")).is_dir()]
+    if included:
+        collections["pages"]["folder"] = included[0]
+        if len(included) > 1:
+            out.unmapped.append(f"include {', '.join(included[1:])}: sitegen reads one folder of pages "
+                                f"({included[0]}); move the others' pages there")
     s["collections"] = collections
     s["home"] = {"paginate": paginate or 10}
     s["taxonomies"] = {"tags": {"feed": False}, "categories": {"feed": False}}

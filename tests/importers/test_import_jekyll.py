@@ -107,3 +107,22 @@ def test_a_change_to_a_static_file_or_a_post_rebuilds_in_place(built: tuple[Path
     report = builder.build()
     assert (tmp_path / "out/assets/site.css").read_text() == "body { color: #000; }\n"
     assert report.parsed == ["_posts/2017-05-06-with-slug.md"]
+
+
+def test_included_underscore_folders_are_read(built: tuple[Path, Path, dict, str]) -> None:
+    _, out, _, _ = built
+    assert (out / "cv/index.html").is_file() and (out / "resume/index.html").is_file()
+
+
+def test_a_page_at_the_root_url_is_the_home_page(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "_pages").mkdir(parents=True)
+    (site / "_posts").mkdir()
+    (site / "_config.yml").write_text("title: Home test\nurl: https://example.org\ninclude:\n  - _pages\n")
+    (site / "_pages/about.md").write_text(
+        "---\ntitle: About\npermalink: /\nredirect_from:\n  - /about/\n---\nHello from the about page.\n")
+    (site / "_posts/2020-01-02-first.md").write_text("---\ntitle: First\n---\nA post.\n")
+    assert main(["init", "--from", "jekyll", str(site)]) == 0
+    Builder(site, tmp_path / "out", cache_dir=tmp_path / "cache").build()
+    assert "Hello from the about page." in (tmp_path / "out/index.html").read_text()
+    assert 'href="https://example.org/"' in (tmp_path / "out/about/index.html").read_text()  # the redirect
