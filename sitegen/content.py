@@ -285,7 +285,7 @@ def parse_page(
 ) -> tuple[fm.Document, PageRecord]:
     """Validate front matter and work out URL and dates; the body is rendered separately."""
     source = site.source_name(key)
-    doc = fm.split(fm.decode(data, source), source)
+    doc = fm.split(fm.decode(data, source), source, required=site.conventions == "sitegen")
     if site.conventions != "sitegen":
         found = translate(doc.meta, key, site.conventions)
         doc = dataclasses.replace(doc, meta=found.meta, written_as=found.written_as)
@@ -352,6 +352,10 @@ def parse_page(
             path_url = "/" if "/" not in key or not is_section(key) else coll.url
         else:
             path_url = explicit or expand(coll.permalink, placeholders)
+            # Jekyll writes a permalink without an extension or a trailing slash as NAME.html.
+            last = path_url.rsplit("/", 1)[-1]
+            if site.conventions == "jekyll" and last and "." not in last:
+                path_url += ".html"
     except SitegenError as exc:
         if isinstance(exc, ContentError):
             raise

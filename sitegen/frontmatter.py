@@ -45,8 +45,11 @@ def decode(data: bytes, source: str) -> str:
     return text.removeprefix("\ufeff")
 
 
-def split(text: str, source: str) -> Document:
-    """Find the front matter block; a file without one is an error with a hint."""
+def split(text: str, source: str, required: bool = True) -> Document:
+    """Find the front matter block; a file without one is an error with a hint, unless not
+    `required` (Hugo, Zola and Jekyll read a page without front matter as one with none)."""
+    if not required and not text.startswith(("---", "+++")):
+        return Document(meta={}, body=text, body_line=0, fmt="yaml", raw_meta="")
     if text.startswith("---"):
         fence, fmt = "---", "yaml"
     elif text.startswith("+++"):

@@ -246,7 +246,9 @@ def _outputs(site: Site) -> list[Output]:
                 add(site.feed_url(base), "atom.xml", "feed", items=_feed_items(site, keys),
                     params=("term", tax.name, term))
 
-    add("/404.html", "404.html", "404")
+    # A page of the site's own at /404.html (Jekyll's 404.md) replaces the generated one.
+    if not any(r.path_url == "/404.html" for r in site.pages.values()):
+        add("/404.html", "404.html", "404")
     # The list pages are part of the sitemap's definition, so a new or vanished page of a list
     # re-renders it (page fields are tracked as dependencies; URLs of lists are not fields).
     list_kinds = ("home", "index", "terms", "term", "archives", "archive")
@@ -318,7 +320,7 @@ def _clash(site: Site, first: Output, second: Output) -> ContentError:
     if second.kind == "redirect":
         what = "the page of " if first.kind != "redirect" else "an alias of "
         return ContentError(
-            f"alias {second.url} would overwrite {what}{_describe(first)}"
+            f"alias {second.url} would overwrite {what}{_describe(first, site.config)}"
             " (remove the alias: that URL already has a page)", where)
     if first.page and second.page:
         hint = "give one a different `slug`" + (" or `path`" if site.config.conventions == "zola" else "")
@@ -329,13 +331,14 @@ def _clash(site: Site, first: Output, second: Output) -> ContentError:
         hint = "give the page a different `slug`, or move the list with its `url` in sitegen.toml"
     else:
         hint = "give one of them a different `url` or `permalink` in sitegen.toml"
-    return ContentError(f"two pages would be written to {second.url}: {_describe(first)} and {_describe(second)}"
+    both = f"{_describe(first, site.config)} and {_describe(second, site.config)}"
+    return ContentError(f"two pages would be written to {second.url}: {both}"
                         f" ({hint})", where)
 
 
-def _describe(output: Output) -> str:
+def _describe(output: Output, config: SiteConfig) -> str:
     if output.page:
-        return f"content/{output.page}"
+        return config.source_name(output.page)
     if output.kind == "term":
         return f"the page of {output.params[0]} {output.params[1]!r}"
     if output.kind == "index":

@@ -42,6 +42,8 @@ def test_every_url_jekyll_would_make_is_there(built: tuple[Path, Path, dict, str
     assert "custom/2015/Custom-Place/index.html" in expected["pages"]
     assert "recipes/pancakes/index.html" in expected["pages"] and "docs/guide.html" in expected["pages"]
     assert "2018/02/03/redated.html" in expected["pages"]  # the front matter date wins over the name
+    assert "2019/03/04/no-front-matter.html" in expected["pages"]  # a post needs no front matter
+    assert "notes/plain-permalink.html" in expected["pages"]  # no extension: Jekyll adds .html
     assert {"assets/site.css", "assets/logo.svg", "CNAME"} <= expected["assets"]
     for kind, (present, total, missing) in parity(expected, out).items():
         assert present == total, f"{kind}: missing {missing}"
@@ -89,7 +91,7 @@ def test_init_maps_the_config_and_lists_what_it_leaves_out(built: tuple[Path, Pa
     assert config["collections"]["recipes"]["permalink"] == "/recipes/{stem}/"
     assert "staff" not in config["collections"]
     assert config["content"]["conventions"] == "jekyll"
-    assert {"notes.txt", "scripts", "feed.xml", "404.html", "README.md"} <= set(config["content"]["exclude"])
+    assert {"notes.txt", "scripts", "feed.xml", "README.md"} <= set(config["content"]["exclude"])
     assert "git mv" not in said and "feed.xml" in said and "README.md" in said and "staff" in said
     assert (out / "feed.xml").is_file() and (out / "tags/intro/index.html").is_file()
 
@@ -126,3 +128,8 @@ def test_a_page_at_the_root_url_is_the_home_page(tmp_path: Path) -> None:
     Builder(site, tmp_path / "out", cache_dir=tmp_path / "cache").build()
     assert "Hello from the about page." in (tmp_path / "out/index.html").read_text()
     assert 'href="https://example.org/"' in (tmp_path / "out/about/index.html").read_text()  # the redirect
+
+
+def test_the_sites_own_404_page_replaces_the_generated_one(built: tuple[Path, Path, dict, str]) -> None:
+    _, out, _, _ = built
+    assert "This page of the site is its 404 page" in (out / "404.html").read_text()

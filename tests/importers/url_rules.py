@@ -162,6 +162,12 @@ def _jekyll_url(pattern: str, values: dict[str, str]) -> str:
     return re.sub("/+", "/", pattern)
 
 
+def _jekyll_file(url: str) -> str:
+    """Jekyll writes a URL without extension or trailing slash as that name + .html."""
+    last = url.rstrip("/").rsplit("/", 1)[-1]
+    return _as_file_or_folder(url if url.endswith("/") or "." in last else url + ".html")
+
+
 def _has_front_matter(path: Path) -> bool:
     return path.read_bytes()[:3] == b"---"
 
@@ -203,7 +209,7 @@ def jekyll(site: Path, permalink: str | None = None) -> dict[str, set[str]]:
         url = _jekyll_url(meta.get("permalink") or post_pattern, {
             "categories": "/".join(str(c).lower() for c in cats), "year": year, "month": month, "day": day,
             "title": meta.get("slug") or title, "output_ext": ".html"})
-        found["pages"].add(_as_file_or_folder(url))
+        found["pages"].add(_jekyll_file(url))
         redirects(meta)
     for name, settings in collections.items():
         if name == "posts" or not settings.get("output"):
@@ -215,12 +221,15 @@ def jekyll(site: Path, permalink: str | None = None) -> dict[str, set[str]]:
             url = _jekyll_url(meta.get("permalink") or settings.get("permalink") or "/:collection/:path:output_ext",
                               {"collection": name, "path": inside, "name": doc.stem, "title": doc.stem,
                                "output_ext": ".html"})
-            found["pages"].add(_as_file_or_folder(url))
+            found["pages"].add(_jekyll_file(url))
             redirects(meta)
+    included = {str(p).strip("/") for p in config.get("include") or []}
     for path in sorted(site.rglob("*")):
         rel = path.relative_to(site)
         parts = rel.parts
-        if not path.is_file() or any(p.startswith(("_", ".")) for p in parts) or rel.as_posix() == "sitegen.toml":
+        if not path.is_file() or rel.as_posix() == "sitegen.toml" or any(
+                p.startswith(("_", ".")) and not (i == 0 and p in included and len(parts) > 1)
+                for i, p in enumerate(parts)):
             continue
         if any(rel.as_posix() == e or rel.as_posix().startswith(e + "/") or re.fullmatch(
                 re.escape(e).replace("\\*", ".*"), parts[0]) for e in exclude):
@@ -235,7 +244,7 @@ def jekyll(site: Path, permalink: str | None = None) -> dict[str, set[str]]:
                 continue  # the home page
             stem = rel.with_suffix("").as_posix()
             url = meta.get("permalink") or ("/" + stem + ("/" if style == "pretty" else ".html"))
-            found["pages"].add(_as_file_or_folder(url))
+            found["pages"].add(_jekyll_file(url))
             redirects(meta)
     return found
 
