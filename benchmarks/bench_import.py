@@ -187,11 +187,12 @@ def main() -> None:
             for name in ("single.html", "list.html"):
                 (layouts / "_default").mkdir(parents=True, exist_ok=True)
                 (layouts / "_default" / name).write_text("<title>{{ .Title }}</title>{{ .Content }}\n")
-            done = subprocess.run([hugo, "--quiet", "-s", str(site), "-d", str(hugo_out), "--theme", "",
+            done = subprocess.run([hugo, "--logLevel", "error", "-s", str(site), "-d", str(hugo_out), "--theme", "",
                                    "--layoutDir", str(layouts), "--cacheDir", str(tmp_path / "hugo-cache")],
                                   capture_output=True, text=True, check=False)
+            said = (done.stderr + done.stdout).strip()[-400:]
             print(f"hugo, same site, cold:      {time.perf_counter() - started:.2f} s wall"
-                  + (f" (exit {done.returncode}: {done.stderr.strip()[:300]})" if done.returncode else ""))
+                  + (f" (exit {done.returncode}: {said})" if done.returncode else ""))
             compare_with_hugo(expected["pages"] | expected["aliases"], hugo_out, out)
 
         for times in [int(n) for n in args.scale.split(",") if n]:
