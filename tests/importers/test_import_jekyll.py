@@ -133,3 +133,20 @@ def test_a_page_at_the_root_url_is_the_home_page(tmp_path: Path) -> None:
 def test_the_sites_own_404_page_replaces_the_generated_one(built: tuple[Path, Path, dict, str]) -> None:
     _, out, _, _ = built
     assert "This page of the site is its 404 page" in (out / "404.html").read_text()
+
+
+def test_a_watchers_hint_about_a_post_or_a_static_file_rebuilds_it(built: tuple[Path, Path, dict, str],
+                                                                   tmp_path: Path) -> None:
+    """What `sitegen serve` does: the watcher names the changed paths, the build looks at those."""
+    site, _, _, _ = built
+    work = tmp_path / "site"
+    shutil.copytree(site, work)
+    builder = Builder(work, tmp_path / "out", cache_dir=tmp_path / "cache")
+    builder.build()
+    css, post = work / "assets/site.css", work / "_posts/2017-05-06-with-slug.md"
+    css.write_text("body { color: #111; }\n")
+    post.write_text(post.read_text() + "\nA hinted line.\n")
+    report = builder.build(changed=[str(css), str(post)])
+    assert report.parsed == ["_posts/2017-05-06-with-slug.md"]
+    assert (tmp_path / "out/assets/site.css").read_text() == "body { color: #111; }\n"
+    assert "A hinted line." in (tmp_path / "out/news/2017/05/06/other-name.html").read_text()
