@@ -89,17 +89,19 @@ def hugo_config(site: Path) -> dict:
     return {}
 
 
-def compare_with_hugo(rules: set[str], hugo_out: Path, out: Path) -> None:
+def compare_with_hugo(rules: set[str], hugo_out: Path, out: Path, list_folders: tuple[str, ...]) -> None:
     """The HTML files Hugo wrote for pages (not its lists, feeds and taxonomies) against the rules'
     and sitegen's: which URLs each has that the other lacks."""
     written = {p.relative_to(hugo_out).as_posix() for p in hugo_ext(hugo_out, ".html")}
     ours = {p.relative_to(out).as_posix() for p in hugo_ext(out, ".html")}
     pages = {f for f in written if f in rules or f not in ours}
-    lists = {f for f in pages if f.split("/", 1)[0] in ("categories", "tags", "page") or "/page/" in f}
+    lists = {f for f in pages if f.split("/", 1)[0] in list_folders or "/page/" in f}
     pages -= lists
     agree = pages & rules
     print(f"hugo wrote {len(pages)} page/redirect HTML files (lists, terms left out); the rules predict "
           f"{len(agree)}/{len(pages)} of them; sitegen wrote {len(pages & ours)}/{len(pages)}")
+    terms = {f for f in written if f.split("/", 1)[0] in list_folders[1:]}
+    print(f"hugo's taxonomy pages: {len(terms)}, of which sitegen wrote {len(terms & ours)} at the same URL")
     for name, files in (("hugo only (not in the rules)", sorted(pages - rules)),
                         ("rules only (hugo did not write)", sorted(rules - written)),
                         ("hugo wrote, sitegen did not", sorted(pages - ours))):
@@ -193,7 +195,9 @@ def main() -> None:
             said = (done.stderr + done.stdout).strip()[-400:]
             print(f"hugo, same site, cold:      {time.perf_counter() - started:.2f} s wall"
                   + (f" (exit {done.returncode}: {said})" if done.returncode else ""))
-            compare_with_hugo(expected["pages"] | expected["aliases"], hugo_out, out)
+            taxonomies = raw.get("taxonomies") or {"tag": "tags", "category": "categories"}
+            compare_with_hugo(expected["pages"] | expected["aliases"], hugo_out, out,
+                              ("page", *map(str, taxonomies.values())))
 
         for times in [int(n) for n in args.scale.split(",") if n]:
             scaled = tmp_path / f"scaled-{times}"
