@@ -91,19 +91,18 @@ def _content_files(root: Path) -> list[Path]:
 
 
 def _read_post(config: SiteConfig, path: Path, report: Report) -> Post | None:
-    site = config.root
     try:
         key = path.resolve().relative_to(config.content_dir.resolve()).as_posix()
     except ValueError:
         report.fail(str(path), f"not a post of this site (it is not under {config.content_dir})")
         return None
-    source = f"content/{key}"
-    coll = config.collection(content_mod.collection_name(key, {c.name for c in config.collections}))
+    source = config.source_name(key)
+    coll = config.collection(content_mod.collection_name(key, config.folder_collections()))
     if coll is None:
         report.fail(source, "not in a collection of this site")
         return None
     try:
-        data = (site / source).read_bytes()
+        data = (config.content_dir / key).read_bytes()
         doc, record = content_mod.parse_page(data, key, coll, config)
     except SitegenError as exc:
         report.fail(exc.location() or source, exc.message)
@@ -111,7 +110,8 @@ def _read_post(config: SiteConfig, path: Path, report: Report) -> Post | None:
     except OSError as exc:
         report.fail(source, f"cannot read it: {exc.strerror or exc}")
         return None
-    return Post(source=source, path=site / source, doc=doc, record=record, url=config.base_url + href(record.path_url))
+    return Post(source=source, path=config.content_dir / key, doc=doc, record=record,
+                url=config.base_url + href(record.path_url))
 
 
 def find_posts(config: SiteConfig, explicit: Sequence[Path], report: Report, now: datetime) -> list[Post]:
@@ -121,7 +121,8 @@ def find_posts(config: SiteConfig, explicit: Sequence[Path], report: Report, now
         paths = list(dict.fromkeys(p.resolve() for p in explicit))
     else:
         wanted = {c for n in networks for c in _shared_collections(config, n)}
-        paths = [p for name in sorted(wanted) for p in _content_files(config.content_dir / name)]
+        folders = sorted({coll.folder or coll.name for coll in config.collections if coll.name in wanted})
+        paths = [p for folder in folders for p in _content_files(config.content_dir / folder)]
     posts = []
     for path in paths:
         post = _read_post(config, path, report)
