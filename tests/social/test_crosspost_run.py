@@ -70,3 +70,17 @@ def test_secrets_from_the_secrets_file_and_a_missing_one_named(social_site: Soci
     assert "bluesky: $BLUESKY_APP_PASSWORD is not set" in err
     assert "mastodon: posted" in out
     assert social_site.bluesky.requests == []
+
+
+def test_a_collection_kept_in_another_folder_is_shared(social_site: SocialSite, tmp_path: Path) -> None:
+    """`[collections.blog] folder = "posts"`: the posts are found there, and written back there."""
+    social_site.write_config(extra='[collections.blog]\nfolder = "posts"\n')
+    post = social_site.root / "content" / "posts" / "2026-01-02-moved.md"
+    post.parent.mkdir(parents=True)
+    post.write_text("---\ntitle: Moved\n---\nBody\n")
+    social_site.build()
+    code, out, err = run(social_site, tmp_path)
+    assert code == 0, err
+    assert "content/posts/2026-01-02-moved.md: mastodon: posted" in out
+    assert shared(social_site) == {"Moved"}
+    assert "mastodon: http" in post.read_text() and "bluesky: at://" in post.read_text()
