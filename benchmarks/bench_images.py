@@ -246,7 +246,10 @@ def plain_pillow(site: Path, out: Path, formats: tuple[str, ...], jobs: int) -> 
 
 
 def median_of(runs: int, fn) -> Run:
-    values = [fn() for _ in range(runs)]
+    return _median([fn() for _ in range(runs)])
+
+
+def _median(values: list[Run]) -> Run:
     median = Run(statistics.median(values))
     median.cpu = statistics.median(v.cpu for v in values)
     median.encoded = max(v.encoded for v in values)
@@ -306,9 +309,25 @@ def bench(args: argparse.Namespace) -> None:
 def no_change_and_edits(site: Path, formats: list[str], out: Path, xdg: Path, tmp: Path,
                         args: argparse.Namespace) -> None:
     quick = args.quick_runs
-    no_change = median_of(quick, lambda: build(site, out, xdg, args.jobs))
+    off_out, off_xdg = tmp / "off-out", tmp / "off-xdg"
+    configure(site, formats, enabled=False)
+    build(site, off_out, off_xdg, args.jobs)
+    # With and without images in turns: on a shared machine the load drifts, and runs in two
+    # blocks would measure the drift.
+    ons: list[Run] = []
+    offs: list[Run] = []
+    for _ in range(quick):
+        configure(site, formats)
+        ons.append(build(site, out, xdg, args.jobs))
+        configure(site, formats, enabled=False)
+        offs.append(build(site, off_out, off_xdg, args.jobs))
+    configure(site, formats)
+    no_change, off = _median(ons), _median(offs)
     say(f"  no-change build:                 {no_change * 1000:8.0f} ms wall {no_change.cpu * 1000:6.0f} ms CPU "
         f"({no_change.encoded} encoded; median of {quick}; {load()})")
+    say(f"  images off, no-change build:     {off * 1000:8.0f} ms wall {off.cpu * 1000:6.0f} ms CPU "
+        f"-> with images {100 * (no_change / off - 1):+.0f} % wall, {100 * (no_change.cpu / off.cpu - 1):+.0f} % "
+        f"CPU (aim ≤ +10 %; the two alternated; {load()})")
     post = site / "content/blog/post-000.md"
     text = post.read_text()
 
@@ -322,15 +341,6 @@ def no_change_and_edits(site: Path, formats: list[str], out: Path, xdg: Path, tm
         post.write_text(text)
     say(f"  one-post edit:                   {one_edit * 1000:8.0f} ms wall {one_edit.cpu * 1000:6.0f} ms CPU "
         f"({one_edit.encoded} encoded{'' if one_edit.encoded == 0 else ' -- SHOULD BE 0'}; median of {quick})")
-
-    configure(site, formats, enabled=False)
-    off_out, off_xdg = tmp / "off-out", tmp / "off-xdg"
-    build(site, off_out, off_xdg, args.jobs)
-    off = median_of(quick, lambda: build(site, off_out, off_xdg, args.jobs))
-    say(f"  images off, no-change build:     {off * 1000:8.0f} ms wall {off.cpu * 1000:6.0f} ms CPU "
-        f"-> with images {100 * (no_change / off - 1):+.0f} % wall, {100 * (no_change.cpu / off.cpu - 1):+.0f} % "
-        f"CPU (aim ≤ +10 %; {load()})")
-    configure(site, formats)
     if args.delete_check:
         build(site, out, xdg, args.jobs)
         shutil.rmtree(xdg / "sitegen")  # the build state and the image cache

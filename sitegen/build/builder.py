@@ -167,7 +167,7 @@ class Builder(PageLoader, RenderStep, VerificationStep):
         includes_now = self._include_stats(state.get("records", {}))
         verified_then = state.get("verified", {})
         verified_now = self._verified_stats(config, state.get("records", {}))
-        images_now = image_stats(config.root, state.get("records", {}))
+        images_now = image_stats(config, state.get("records", {}), scan)
         # With hints from a watcher, the output dir is ours alone: skip stat()ing every output.
         self._tampered = set() if hinted is not None else tampered_outputs(self.out_dir, state.get("outputs", {}))
         secrets_then = state.get("secrets", "")
@@ -253,7 +253,7 @@ class Builder(PageLoader, RenderStep, VerificationStep):
             "includes": self._include_stats(records),
             "verified": verified,
             "secrets": secrets,
-            "images": image_stats(config.root, records),
+            "images": image_stats(config, records, scan),
             "records": records,
             "neighbours": site.neighbours,
             "queries": self._queries,

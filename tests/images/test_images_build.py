@@ -240,3 +240,26 @@ def test_a_no_change_build_with_images_imports_no_pillow(site: Site) -> None:
     assert first[0] == "2" and first[1] != "0" and first[2] == "True"
     again = subprocess.run(args, capture_output=True, text=True, check=True, env=env).stdout.split()
     assert again == ["0", "0", "False"]
+
+
+def test_image_stats_take_the_scans_figures_and_stat_only_the_rest(tmp_path: Path) -> None:
+    """A no-change build compares every image's (mtime, size): those under content/ and static/
+    come from the scan that already walked them, so a thousand photos are not stat()ed twice."""
+    from types import SimpleNamespace
+
+    from sitegen.build.images import image_stats
+    from sitegen.build.scan import file_stat
+    from sitegen.config import load_config
+
+    (tmp_path / "sitegen.toml").write_text('title = "T"\nbase_url = "https://t.example"\n')
+    for rel in ("content/blog/p.jpg", "static/s.jpg", "other/o.jpg"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"x" * 10)
+    config = load_config(tmp_path)
+    records = {"blog/x.md": SimpleNamespace(image_files=(
+        "content/blog/p.jpg", "static/s.jpg", "other/o.jpg", "content/blog/gone.jpg", "remote:https://h.example/y.jpg"))}
+    scan = {"content_files": {"blog/p.jpg": (1, 2)}, "site_static": {"s.jpg": (3, 4)}}
+    assert image_stats(config, records, scan) == {  # type: ignore[arg-type]
+        "content/blog/gone.jpg": None, "content/blog/p.jpg": (1, 2), "other/o.jpg": file_stat(tmp_path / "other/o.jpg"),
+        "static/s.jpg": (3, 4)}
+    assert image_stats(config, records)["content/blog/p.jpg"] == file_stat(tmp_path / "content/blog/p.jpg")  # type: ignore[arg-type]
