@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import html
 import posixpath
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import unquote
@@ -52,11 +52,14 @@ def page_stem(key: str) -> str:
     return posixpath.splitext(posixpath.basename(key))[0]
 
 
-def collection_name(key: str, folders: Mapping[str, str]) -> str:
+def collection_name(key: str, folders: Mapping[str, str] | Collection[str]) -> str:
     """A file's collection: the one its top-level folder holds (`folders`, from
-    `SiteConfig.folder_collections`), else `pages` (top-level pages, pages in other folders, and
+    `SiteConfig.folder_collections`, or a set of collection names), else
+    `pages` (top-level pages, pages in other folders, and
     top-level bundles such as `my-post/index.md`)."""
     first = key.split("/", 1)[0] if "/" in key else ""
+    if not isinstance(folders, Mapping):  # a set of collection names, each its own folder
+        return first if first in folders else "pages"
     return folders.get(first, "pages")
 
 
