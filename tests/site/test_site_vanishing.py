@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from pathlib import Path
 
@@ -70,16 +69,18 @@ def test_a_post_deleted_before_it_is_read(site: SiteDir, monkeypatch: pytest.Mon
 
 
 def test_a_static_file_deleted_before_it_is_copied(site: SiteDir, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_copy = shutil.copyfile
+    from sitegen.build import commit as commit_module
+
+    real_copy = commit_module._copy_checked  # the copy of one static file
     victim = site.root / "static" / "gone.css"
 
-    def copyfile(src: object, dst: object, **kw: object) -> object:
+    def copyfile(src: object, dst: object, fence: object) -> object:
         if Path(str(src)) == victim and victim.exists():
             victim.unlink()
-        return real_copy(src, dst, **kw)  # type: ignore[arg-type]
+        return real_copy(src, dst, fence)  # type: ignore[arg-type]
 
     before = victim.stat()
-    monkeypatch.setattr(shutil, "copyfile", copyfile)
+    monkeypatch.setattr(commit_module, "_copy_checked", copyfile)
     site.build()
     monkeypatch.undo()
     assert site.read("keep.css") == "p {}" and not (site.out / "gone.css").exists()
@@ -127,19 +128,21 @@ def test_builds_racing_a_writer_never_crash(site: SiteDir) -> None:
 def test_a_static_file_replaced_while_it_is_copied(site: SiteDir, monkeypatch: pytest.MonkeyPatch) -> None:
     """Deleted and written again between the copy's open and the check after it (an editor's
     save): the file is there, so the build publishes what it holds now instead of crashing."""
-    real_copy = shutil.copyfile
+    from sitegen.build import commit as commit_module
+
+    real_copy = commit_module._copy_checked  # the copy of one static file
     victim = site.root / "static" / "gone.css"
     raced = []
 
-    def copyfile(src: object, dst: object, **kw: object) -> object:
+    def copyfile(src: object, dst: object, fence: object) -> object:
         if Path(str(src)) == victim and not raced:
             raced.append(True)
             victim.unlink()
             victim.write_text("q { new }")
             raise FileNotFoundError(2, "No such file or directory", str(src))
-        return real_copy(src, dst, **kw)  # type: ignore[arg-type]
+        return real_copy(src, dst, fence)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(shutil, "copyfile", copyfile)
+    monkeypatch.setattr(commit_module, "_copy_checked", copyfile)
     site.build()
     monkeypatch.undo()
     assert raced and site.read("gone.css") == "q { new }"
