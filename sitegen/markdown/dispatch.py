@@ -185,6 +185,11 @@ def _block_rules(table: _Table, state: StateBlock, line: int) -> list[Callable[.
     return rules
 
 
+def _terminates(table: _Table, state: StateBlock, nextLine: int, endLine: int) -> bool:
+    """Whether a block rule that can start at nextLine interrupts the paragraph (or heading) before it."""
+    return any(rule(state, nextLine, endLine, True) for rule in _block_rules(table, state, nextLine))
+
+
 def _block_tokenize(self: Any, state: StateBlock, startLine: int, endLine: int) -> None:
     """ParserBlock.tokenize, asking only the rules that can match the line's first character."""
     table = _table(self, "_sitegen_table", self.ruler, "", BLOCK_FIRST)
@@ -246,12 +251,7 @@ def _paragraph(state: StateBlock, startLine: int, endLine: int, silent: bool) ->
         if state.sCount[nextLine] < 0:
             nextLine += 1
             continue
-        terminate = False
-        for terminatorRule in _block_rules(table, state, nextLine):
-            if terminatorRule(state, nextLine, endLine, True):
-                terminate = True
-                break
-        if terminate:
+        if _terminates(table, state, nextLine, endLine):
             break
         nextLine += 1
 
@@ -314,12 +314,7 @@ def _lheading(state: StateBlock, startLine: int, endLine: int, silent: bool) -> 
             nextLine += 1
             continue
 
-        terminate = False
-        for terminatorRule in _block_rules(table, state, nextLine):
-            if terminatorRule(state, nextLine, endLine, True):
-                terminate = True
-                break
-        if terminate:
+        if _terminates(table, state, nextLine, endLine):
             break
 
         nextLine += 1

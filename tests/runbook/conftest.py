@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import shutil
 import subprocess
 import textwrap
 from collections.abc import Callable, Iterator, Mapping
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from runbook_support import CliResult, base_environ
+from s3_support import Moto
 
 from sitegen.errors import SitegenError
 from sitegen.runbook import cli
@@ -103,3 +105,12 @@ def deploy_sshd(tmp_path_factory: pytest.TempPathFactory, deploy_user: str) -> I
         pytest.fail(f"cannot start the loopback sshd: {exc}")
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Moto]:
+    """moto's S3 server on loopback, for the object-storage runbooks (infra/deploy-s3.md, infra/publish.md)."""
+    assert shutil.which("rclone"), "rclone syncs the bucket (.ci/run installs Debian's rclone)"
+    server = Moto(tmp_path_factory.mktemp("moto"))
+    yield server
+    server.close()

@@ -32,14 +32,6 @@ CONTENT_TYPES = {
 }
 
 
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Moto]:
-    assert shutil.which("rclone"), "rclone syncs the bucket (.ci/run installs Debian's rclone)"
-    server = Moto(tmp_path_factory.mktemp("moto"))
-    yield server
-    server.close()
-
-
 class Deploy:
     def __init__(self, moto: Moto, work: Path, bucket: str) -> None:
         self.moto, self.work, self.bucket = moto, work, bucket

@@ -5,13 +5,10 @@ which is also where the site's base_url points — so "live" means served from t
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from fakes.social import BLUESKY_PASSWORD, MASTODON_TOKEN, FakeBluesky, FakeMastodon
 from runbook_support import REPO
 from s3_support import CDN, Moto, file_digests, run_env, sitegen_run, write_site
@@ -22,14 +19,6 @@ RUNBOOK = REPO / "infra" / "publish.md"
 BUCKET = "blog"
 S3_SECRET = "moto-secret-key-publish-42"
 POST = "content/blog/2026-11-02-notes.md"
-
-
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Moto]:
-    assert shutil.which("rclone"), "rclone syncs the bucket (.ci/run installs Debian's rclone)"
-    server = Moto(tmp_path_factory.mktemp("moto"))
-    yield server
-    server.close()
 
 
 class Publish:
