@@ -259,11 +259,42 @@ def _outputs(site: Site) -> list[Output]:
     if "robots.txt" not in site.own_files:
         add("/robots.txt", "robots.txt", "robots")
     # Old URLs of pages: small pages pointing at the new one, in no list, feed or sitemap.
+    fallbacks: list[tuple[str, str]] = []
     for coll in cfg.collections:
         for key in [*site.collections[coll.name], *([site.sections[coll.name]] if coll.name in site.sections else [])]:
             for alias in site.pages[key].aliases:
-                add(alias if _names_file(alias) else alias.rstrip("/") + "/", "redirect.html", "redirect", page=key)
+                url, fallback = alias_urls(alias, cfg.conventions)
+                add(url, "redirect.html", "redirect", page=key)
+                if fallback:
+                    fallbacks.append((fallback, key))
+    # The folder beside a Jekyll alias's NAME.html, for servers that do not add `.html` themselves:
+    # only where nothing else is written.
+    taken = {o.path for o in out}
+    for url, key in fallbacks:
+        if output_file(url) not in taken:
+            taken.add(output_file(url))
+            add(url, "redirect.html", "redirect", page=key)
     return out
+
+
+def alias_urls(alias: str, conventions: str) -> tuple[str, str | None]:
+    """The URL an alias's redirect page is written at, as the generator the site comes from writes it,
+    and a second one where a plain static server finds it too (or None).
+
+    An alias ending in `/` is a folder (its index.html). Otherwise Zola writes the alias as a file
+    when it ends with `.html`, Hugo (and sitegen) when it ends with `.html` or `.htm`, and any
+    other alias as a folder: `/x.php` is x.php/index.html, which a plain server answers for /x.php
+    too (by its redirect to /x.php/). jekyll-redirect-from makes the alias a page's permalink, and
+    Jekyll writes a page `/old` as old.html (`.html` added unless it ends with it): that file, and
+    the folder old/ as the second URL, since only some hosts (GitHub Pages) serve old.html for /old.
+    """
+    if alias.endswith("/"):
+        return alias, None
+    last = alias.rsplit("/", 1)[-1]
+    if conventions == "jekyll":
+        return (alias, None) if last.endswith(".html") else (alias + ".html", alias + "/")
+    suffixes = (".html",) if conventions == "zola" else (".html", ".htm")
+    return (alias, None) if last.endswith(suffixes) else (alias + "/", None)
 
 
 def bundle_assets(site: Site, files: Iterable[str]) -> dict[str, str]:
@@ -295,12 +326,6 @@ def bundle_assets(site: Site, files: Iterable[str]) -> dict[str, str]:
             if everything:
                 found[output_file("/" + rel)] = rel
     return found
-
-
-def _names_file(url: str) -> bool:
-    """/2016/x.html is a file; /2016/x and /2016/x/ are folders (their index.html)."""
-    last = url.rstrip("/").rsplit("/", 1)[-1]
-    return not url.endswith("/") and "." in last
 
 
 def _check_unique(site: Site) -> None:

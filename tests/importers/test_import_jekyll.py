@@ -150,3 +150,30 @@ def test_a_watchers_hint_about_a_post_or_a_static_file_rebuilds_it(built: tuple[
     assert report.parsed == ["_posts/2017-05-06-with-slug.md"]
     assert (tmp_path / "out/assets/site.css").read_text() == "body { color: #111; }\n"
     assert "A hinted line." in (tmp_path / "out/news/2017/05/06/other-name.html").read_text()
+
+
+def test_an_alias_without_a_trailing_slash_is_the_file_jekyll_writes_and_answers_anywhere(
+        built: tuple[Path, Path, dict, str]) -> None:
+    """jekyll-redirect-from makes the alias a page's permalink; Jekyll writes `/2014/01/welcome` as
+    2014/01/welcome.html (GitHub Pages serves it at the bare URL). A plain static server does not
+    add `.html`, so the folder's index.html is written too: the old URL answers on both."""
+    import functools
+    import http.server
+    import threading
+    import urllib.request
+
+    _, out, _, _ = built
+    assert (out / "2014/01/welcome.html").is_file()
+    assert (out / "blog/welcome.htm.html").is_file()  # Jekyll adds .html to any other ending
+    assert (out / "2014/welcome.html").is_file() and not (out / "2014/welcome.html.html").exists()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/2014/01/welcome") as answer:
+            body = answer.read().decode()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert answer.status == 200
+    assert 'http-equiv="refresh"' in body and "jekyll/update/2014/01/05/welcome-to-jekyll.html" in body

@@ -55,6 +55,30 @@ def _as_file_or_folder(url: str) -> str:
     return url.strip("/") + "/index.html" if url.strip("/") else "index.html"
 
 
+def alias_file(alias: str, suffixes: tuple[str, ...]) -> str:
+    """The file Zola and Hugo write for an alias: the alias itself when its last segment ends with one
+    of the HTML suffixes (Zola: `.html`, its `render_alias`; Hugo: `.html` or `.htm`, the suffixes of
+    its HTML output format, `targetPathAlias`), case-sensitively; any other alias is a folder with an
+    index.html (`/x.php` → x.php/index.html, `/Old.HTML` → Old.HTML/index.html)."""
+    path = "/" + alias.strip().lstrip("/")
+    last = path.rsplit("/", 1)[-1]
+    if last.endswith(suffixes):
+        return path[1:]
+    return path.strip("/") + "/index.html" if path.strip("/") else "index.html"
+
+
+def jekyll_alias_file(alias: str) -> str:
+    """The file jekyll-redirect-from writes: a page whose permalink is the alias, written where Jekyll
+    writes any page (`Page#destination`): a URL ending in `/` gets index.html, and `.html` (the redirect
+    page's output extension) is added unless the URL ends with it (`/old` → old.html, `/x.htm` → x.htm.html)."""
+    path = "/" + alias.strip().lstrip("/")
+    if path.endswith("/"):
+        path += "index"
+    if not path.endswith(".html"):
+        path += ".html"
+    return path[1:]
+
+
 def zola(site: Path, strategy: str = "on") -> dict[str, set[str]]:
     """{"pages": output files of pages, "aliases": of redirects, "assets": of bundle files}."""
     content = site / "content"
@@ -77,7 +101,7 @@ def zola(site: Path, strategy: str = "on") -> dict[str, set[str]]:
             url = "/" + "/".join([*folder.parts, slug]) + "/"
         found["pages"].add(_as_file_or_folder(url))
         for alias in meta.get("aliases", []):
-            found["aliases"].add(_as_file_or_folder(alias))
+            found["aliases"].add(alias_file(alias, (".html",)))
         if bundle:
             for other in page.parent.rglob("*"):
                 if other.is_file() and other.suffix not in (".md", ".markdown"):
@@ -133,7 +157,7 @@ def hugo(site: Path, permalinks: dict[str, str] | None = None, lower: bool = Tru
         for alias in meta.get("aliases", []):
             if not alias.startswith("/"):
                 alias = case(url).rstrip("/").rsplit("/", 1)[0] + "/" + alias
-            found["aliases"].add(_as_file_or_folder(alias))
+            found["aliases"].add(alias_file(alias, (".html", ".htm")))
         if bundle:
             for other in page.parent.rglob("*"):
                 if other.is_file() and other.suffix not in (".md", ".markdown"):
@@ -191,7 +215,7 @@ def jekyll(site: Path, permalink: str | None = None) -> dict[str, set[str]]:
     def redirects(meta: dict[str, Any]) -> None:
         value = meta.get("redirect_from") or []
         for alias in [value] if isinstance(value, str) else value:
-            found["aliases"].add(_as_file_or_folder(alias))
+            found["aliases"].add(jekyll_alias_file(alias))
 
     for page in sorted([*(site / "_posts").rglob("*.md"), *(site / "_posts").rglob("*.markdown")]):
         meta = front_matter(page)
