@@ -437,9 +437,7 @@ def apply_rendered(record: PageRecord, rendered: Rendered, body_key: str, summar
 
 
 def _count_words(html: str) -> int:
-    # Counting words in HTML without parsing it: tags are dropped by splitting on '<' and '>'.
-    words = 0
-    for i, chunk in enumerate(html.replace(">", "<").split("<")):
-        if i % 2 == 0:
-            words += len(chunk.split())
-    return words
+    # Counting words in HTML without parsing it: tags are dropped by splitting on '<' and '>'
+    # (every other chunk is a tag's inside). The text chunks are joined by a space, so a word
+    # never runs on into the next chunk's, and split once.
+    return len(" ".join(html.replace(">", "<").split("<")[::2]).split())

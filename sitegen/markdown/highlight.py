@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from io import StringIO
 from typing import Protocol
 
 from markdown_it.common.utils import escapeHtml
@@ -17,6 +16,7 @@ from pygments.util import ClassNotFound
 
 from sitegen.errors import ConfigError
 from sitegen.fence import FenceInfo
+from sitegen.markdown.codehtml import format_tokens
 from sitegen.markdown.palette import STYLES
 
 LIGHT_SCOPE = ".highlight"
@@ -140,9 +140,7 @@ class Highlighter:
                 body = escapeHtml(code)
             else:
                 highlighted = True
-                out = StringIO()
-                self._formatter.format(lexer.get_tokens(code), out)
-                body = out.getvalue()
+                body = format_tokens(self._formatter, lexer.get_tokens(code))
                 if self.cache is not None:
                     self.cache.put(key, body)
         if lines is not None and (lines.linenos or lines.hl_lines) and body:

@@ -22,6 +22,7 @@ from sitegen.markdown import footnotes, shortcodes
 from sitegen.markdown.autolink import autolink_plugin
 from sitegen.markdown.dispatch import use_fast_dispatch
 from sitegen.markdown.document import IMG_IN_LINK_PREFIX, IMG_PREFIX, MD_LINK_PREFIX, Heading, Rendered
+from sitegen.markdown.fasthtml import FastRendererHTML
 from sitegen.markdown.headings import HEADING_ID_SCHEMES, SCHEMES, custom_id
 from sitegen.markdown.highlight import HighlightCache, Highlighter
 from sitegen.markdown.linkdest import use_fast_links
@@ -143,12 +144,16 @@ def render_code_inline(
     return f"<code{self.renderAttrs(token)}>{body}</code>"
 
 
-def make_parser(highlighter: Highlighter, footnote_words: tuple[str, str, str], *, fast: bool = True) -> MarkdownIt:
+def make_parser(
+    highlighter: Highlighter, footnote_words: tuple[str, str, str], *, fast: bool = True, fast_html: bool | None = None
+) -> MarkdownIt:
     """The MarkdownIt instance for documents: CommonMark, GFM tables, strikethrough, task items,
     autolinks, footnotes, math, and our render rules. `fast=False` keeps markdown-it-py's own rule
-    loops and link reading (sitegen.markdown.dispatch and .linkdest give the same tokens sooner;
-    tests compare the two)."""
-    md = MarkdownIt("commonmark", {"html": True, "typographer": False, "xhtmlOut": False})
+    loops, link reading and renderer (sitegen.markdown.dispatch and .linkdest give the same tokens
+    sooner, .fasthtml the same HTML; tests compare the two). `fast_html` picks the renderer alone
+    (default: as `fast`)."""
+    md = MarkdownIt("commonmark", {"html": True, "typographer": False, "xhtmlOut": False},
+                    renderer_cls=FastRendererHTML if (fast if fast_html is None else fast_html) else RendererHTML)
     # Only `~~strike~~`: GFM's single-tilde form would strike "~5 to ~10" in prose.
     md.enable(["table", "strikethrough"])
     # markdown-it-py ≥ 4.1 parses GFM task items in its list rule, cheaper than the
@@ -229,7 +234,7 @@ class Renderer:
         md = self._inline_md.get(links)
         if md is None:
             # No raw HTML here: a title such as "Why <div> soup" means the words, not a tag.
-            md = MarkdownIt("commonmark", {"html": False}).enable(["strikethrough"])
+            md = MarkdownIt("commonmark", {"html": False}, renderer_cls=FastRendererHTML).enable(["strikethrough"])
             if not links:
                 md.disable(["link", "image", "autolink"])
             self._inline_md[links] = md
