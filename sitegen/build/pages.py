@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sitegen.build.plan import MISSING
-from sitegen.build.render import PARALLEL_THRESHOLD, in_workers, split
+from sitegen.build.render import PARALLEL_THRESHOLD, in_workers, split_weighted
 from sitegen.build.scan import Stat, file_stat
 from sitegen.build.store import BodyStore
 from sitegen.config import SiteConfig
@@ -111,19 +111,30 @@ class PageLoader:
             return [self._load_page(config, key, data) for key, data in todo]
         self._bodies.flush()
         self._processes = max(self._processes, workers)
-        results = in_workers(lambda chunk: self._load_and_store(config, chunk), split(todo, workers), workers)
-        done = {key: (record, html) for part in results for key, record, html in part}
+        # A page costs about its length (posts vary 100-fold), plus a little for any page.
+        chunks = split_weighted(todo, [len(data) + 2000 for _, data in todo], workers)
+        results = in_workers(lambda chunk: self._load_and_store(config, chunk), chunks, workers)
+        done = {key: found for part in results for key, found in part}
+        # The error a one-process build reports: the first page in file order that has one.
+        for key, _ in todo:
+            if isinstance(done[key], SitegenError):
+                raise done[key]
         return [(key, *done[key]) for key, _ in todo]
 
     def _load_and_store(
         self, config: SiteConfig, chunk: list[tuple[str, bytes]]
-    ) -> list[tuple[str, PageRecord, str | None]]:
-        """Worker side: bodies go straight into the cache, so only small records travel back."""
-        done = []
+    ) -> list[tuple[str, tuple[PageRecord, None] | SitegenError]]:
+        """Worker side: bodies go straight into the cache, so only small records travel back.
+        A page's error comes back in its place; the parent decides which one to report."""
+        done: list[tuple[str, tuple[PageRecord, None] | SitegenError]] = []
         for key, data in chunk:
-            key, record, html = self._load_page(config, key, data)
+            try:
+                key, record, html = self._load_page(config, key, data)
+            except SitegenError as exc:
+                done.append((key, exc))
+                continue
             self._bodies.put(record.body_key, html)
-            done.append((key, record, None))
+            done.append((key, (record, None)))
         self._bodies.flush()
         return done
 

@@ -49,6 +49,29 @@ def split(items: list[Any], workers: int) -> list[list[Any]]:
     return chunks
 
 
+def split_weighted(items: list[Any], weights: list[float], workers: int) -> list[list[Any]]:
+    """Items, heaviest first, in chunks that shrink as the work left does ("guided" scheduling):
+    each chunk is about 1/(2 x workers) of what remains, down to 1/(16 x workers) of the whole.
+    Workers take the next chunk when done, so the last chunks, which decide when the slower
+    worker finishes, are small, while there are few chunks to hand out (each costs a round trip)."""
+    order = sorted(range(len(items)), key=lambda i: weights[i], reverse=True)
+    total = float(sum(weights)) or 1.0
+    floor = total / (16 * workers)
+    chunks: list[list[Any]] = []
+    current: list[Any] = []
+    weight, left = 0.0, total
+    for i in order:
+        current.append(items[i])
+        weight += weights[i]
+        if weight >= max(left / (2 * workers), floor):
+            chunks.append(current)
+            left -= weight
+            current, weight = [], 0.0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
 def in_workers(task: Any, chunks: list[list[Any]], processes: int | None = None) -> list[Any]:
     """Run task(chunk) for each chunk in `processes` forked processes (one per chunk by default),
     each taking the next chunk when done; results come back in order.

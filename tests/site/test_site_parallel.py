@@ -80,3 +80,46 @@ def test_work_is_split_into_several_even_chunks_per_worker_in_order(items: int, 
     assert len(chunks) == max(1, min(items, workers * CHUNKS_PER_WORKER))
     sizes = [len(c) for c in chunks]
     assert max(sizes) - min(sizes) <= 1
+
+
+@pytest.mark.parametrize("weights", [[5] * 100, list(range(1, 300)), [1000] + [1] * 50, [3], [], [7, 1, 7, 1]])
+def test_weighted_chunks_cover_every_item_once_heaviest_first_and_shrink(weights: list[int]) -> None:
+    from sitegen.build.render import split_weighted
+
+    items = [f"page{i}" for i in range(len(weights))]
+    chunks = split_weighted(items, weights, 2)
+    flat = [x for chunk in chunks for x in chunk]
+    assert sorted(flat) == sorted(items) and len(flat) == len(items)
+    weight = dict(zip(items, weights, strict=True))
+    order = [weight[x] for x in flat]
+    assert order == sorted(order, reverse=True)
+    totals = [sum(weight[x] for x in chunk) for chunk in chunks]
+    if len(set(weights)) == 1 and len(weights) > 16:
+        # Even pages: the chunks shrink, and none is more than a quarter of the work.
+        assert totals == sorted(totals, reverse=True) and totals[0] <= sum(weights) / 4 + weights[0]
+        assert 4 <= len(chunks) <= 40
+
+
+def test_forked_build_reports_the_first_bad_page_in_file_order(tmp_path: Path) -> None:
+    """Workers take the longest pages first; the error must still be the one a serial build gives."""
+    site = tmp_path / "site"
+    posts = site / "content" / "blog"
+    posts.mkdir(parents=True)
+    (site / "sitegen.toml").write_text('title = "t"\nbase_url = "https://example.org"\n', "utf-8")
+    for i in range(PARALLEL_THRESHOLD + 20):
+        body = "Words. " * (10 if i != 60 else 5000)
+        (posts / f"p{i:03d}.md").write_text(f"---\ntitle: P{i}\npublished: {1700000000 + i}\n---\n{body}\n", "utf-8")
+    # Two pages with broken front matter: a short one early in file order, a long one later (taken first).
+    (posts / "p010.md").write_text("---\ntitle: [Ten\npublished: 1700000010\n---\nShort.\n", "utf-8")
+    (posts / "p060.md").write_text("---\ntitle: [Sixty\npublished: 1700000060\n---\n" + "Long. " * 5000, "utf-8")
+    errors = []
+    for jobs in (1, 2):
+        env = {**os.environ, "SITEGEN_JOBS": str(jobs)}
+        proc = subprocess.run(
+            [sys.executable, "-m", "sitegen", "build", str(site), "--out", str(tmp_path / f"o{jobs}"),
+             "--cache-dir", str(tmp_path / f"c{jobs}")],
+            capture_output=True, text=True, env=env, check=False,
+        )
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr
+        errors.append(proc.stderr.strip())
+    assert "p010.md" in errors[0] and errors[1] == errors[0]
