@@ -21,7 +21,7 @@ from sitegen import frontmatter as fm
 from sitegen.config import CollectionConfig, SiteConfig
 from sitegen.errors import ContentError, SitegenError
 from sitegen.importers import lift, translate
-from sitegen.urls import expand, make_slug, slugify
+from sitegen.urls import expand, hugo_path, make_slug, slugify
 
 # Keys with a meaning of their own; every other front matter key reaches templates as page.extra.
 KNOWN_KEYS = frozenset({
@@ -277,10 +277,10 @@ def _slug(doc: fm.Document, source: str, stem: str, site: SiteConfig) -> str:
     if slug is not None:
         if not slug or "/" in slug or "\\" in slug or slug in (".", ".."):
             raise fm.field_error(doc, source, "slug", f"{slug!r} must be one URL segment without '/'")
-        return slug
-    # Hugo keeps a date at the front of a file name in the URL; the others drop it.
-    name = stem if site.conventions == "hugo" else fm.strip_date_prefix(stem)
-    return make_slug(name, site.slugs)
+        return hugo_path(slug, site.slugs != "safe") if site.conventions == "hugo" else slug
+    if site.conventions == "hugo":  # Hugo keeps a date at the front of a file name in the URL
+        return hugo_path(stem, site.slugs != "safe")
+    return make_slug(fm.strip_date_prefix(stem), site.slugs)
 
 
 def parse_page(
@@ -324,6 +324,9 @@ def parse_page(
         draft = draft or (publish is not None and publish > now) or (expiry is not None and expiry <= now)
 
     slug = _slug(doc, source, stem, site)
+    hugo = site.conventions == "hugo"
+    # Hugo's paths are sanitized, and lower-cased unless `disablePathToLower` ([content] slugs = "safe").
+    title_slug = hugo_path(title or stem, site.slugs != "safe") if hugo else slugify(title or stem)
     terms = {tax.name: _terms(doc, source, tax.name) for tax in site.taxonomies}
     categories = _terms(doc, source, "categories") if "categories" not in terms else terms["categories"]
     placeholders = {
@@ -332,9 +335,9 @@ def parse_page(
         "collection": coll.name,
         "section": coll.name,
         "path": page_path(key, coll),
-        "title": slugify(title or stem),
+        "title": title_slug,
         # Hugo's :slug is the front matter slug, else the title (not the file name).
-        "slugortitle": _str_field(doc, source, "slug") or slugify(title or stem),
+        "slugortitle": slug if meta.get("slug") is not None else title_slug,
         "categories": "/".join(slugify(c) for c in categories),
         "year": f"{date.year:04d}" if date else "",
         "month": f"{date.month:02d}" if date else "",
@@ -355,6 +358,8 @@ def parse_page(
             path_url = "/" if "/" not in key or not is_section(key) else coll.url
         else:
             path_url = explicit or expand(coll.permalink, placeholders)
+            if hugo and not explicit:  # the whole path, section folders too; a `url` is kept as written
+                path_url = hugo_path(path_url, site.slugs != "safe")
             # Jekyll writes a permalink without an extension or a trailing slash as NAME.html.
             last = path_url.rsplit("/", 1)[-1]
             if site.conventions == "jekyll" and last and "." not in last:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from sitegen.config import CollectionConfig, SiteConfig
 from sitegen.content import PageRecord
 from sitegen.errors import ContentError
-from sitegen.urls import expand, output_file, slugify
+from sitegen.urls import expand, hugo_path, output_file, slugify
 
 
 @dataclass(frozen=True)
@@ -159,13 +159,19 @@ def build_site(config: SiteConfig, records: dict[str, PageRecord], drafts: bool,
                 for term in pages[key].terms.get(tax.name, ()):
                     found[term].append(key)
         # Spellings that share a URL ("Rust" and "rust" under /tags/{slug}/) are one term,
-        # named by its most used spelling.
+        # named by its most used spelling. Hugo's terms are its `urlize`d names, and terms that
+        # differ only in case are one term even where `disablePathToLower` keeps the case of URLs:
+        # the most used spelling's URL is the term's (Hugo takes either; not always the same one).
+        hugo = cfg_hugo(config)
+        urls = {term: expand(tax.permalink, {"slug": hugo_path(term, hugo == "lower") if hugo else slugify(term),
+                                             "name": term}) for term in found}
         by_url: dict[str, list[str]] = defaultdict(list)
-        for term in found:
-            by_url[expand(tax.permalink, {"slug": slugify(term), "name": term})].append(term)
+        for term, url in urls.items():
+            by_url[url.lower() if hugo else url].append(term)
         merged: dict[str, list[str]] = {}
-        for url, names in by_url.items():
+        for names in by_url.values():
             canonical = max(names, key=lambda n: (len(found[n]), n))
+            url = urls[canonical]
             keys = list(dict.fromkeys(k for n in names for k in found[n]))
             keys.sort(key=lambda k: _sort_key(pages[k]), reverse=True)
             merged[canonical] = keys
@@ -177,6 +183,14 @@ def build_site(config: SiteConfig, records: dict[str, PageRecord], drafts: bool,
     site.outputs = _outputs(site)
     _check_unique(site)
     return site
+
+
+def cfg_hugo(config: SiteConfig) -> str | None:
+    """For a site read with Hugo's conventions, how its paths are cased: "lower" (Hugo's default) or
+    "keep" (`disablePathToLower = true`, which `init` writes as `[content] slugs = "safe"`)."""
+    if config.conventions != "hugo":
+        return None
+    return "keep" if config.slugs == "safe" else "lower"
 
 
 def home_keys(site: Site) -> list[str]:

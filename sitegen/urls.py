@@ -38,6 +38,35 @@ def make_slug(text: str, mode: str) -> str:
     return slugify(text)
 
 
+def _hugo_keeps(text: str, i: int, ch: str) -> bool:
+    # Hugo's isAllowedPathCharacter, less the backslash (no output file may hold one).
+    category = unicodedata.category(ch)
+    if category[0] in "LM" or category == "Nd" or ch in "./_#+~-@":
+        return True
+    return ch == "%" and len(text) > i + 2 and all(c in "0123456789abcdefABCDEF" for c in text[i + 1:i + 3])
+
+
+def hugo_path(text: str, lower: bool) -> str:
+    """A path as Hugo makes it (`MakePathSanitized`, `urlize`): letters, digits, marks and `./_#+~-@`
+    are kept (`%` before two hex digits), spaces between them become one `-`, anything else goes
+    (a backslash too, which Hugo keeps);
+    lower-cased unless the site sets `disablePathToLower`. "Vim (text editor)" → "vim-text-editor",
+    "C++" → "c++", "Émile Zola" → "émile-zola"."""
+    out: list[str] = []
+    pending = hyphen = False
+    for i, ch in enumerate(text):
+        if ch != " " and _hugo_keeps(text, i, ch):
+            hyphen = ch == "-"
+            if pending and not hyphen:
+                out.append("-")
+            pending = False
+            out.append(ch)
+        elif out and not hyphen and ch.isspace():
+            pending = True
+    path = "".join(out)
+    return path.lower() if lower else path
+
+
 def href(path_url: str) -> str:
     """Percent-encode a URL path (spaces, `+`, non-ASCII) for use in an attribute."""
     return quote(path_url, safe="/:@!$&'()*,;=-._~")

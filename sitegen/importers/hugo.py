@@ -8,6 +8,7 @@ from typing import Any
 
 from sitegen.importers import Translated, as_list, lift, rename
 from sitegen.importers.convert import Plan, author_name
+from sitegen.urls import hugo_path
 
 # Hugo accepts these spellings for the same field (front matter keys are case-insensitive).
 _SYNONYMS = {
@@ -94,7 +95,9 @@ def plan(raw: dict[str, Any], site_dir: Path) -> Plan:
         s["language"] = raw["languagecode"]
     if isinstance(raw.get("timezone"), str):
         s["timezone"] = raw["timezone"]
-    s["content"] = {"conventions": "hugo", "slugs": "safe" if raw.get("disablepathtolower") else "lower"}
+    # disablePathToLower keeps the case of page and term paths; sitegen spells it slugs = "safe".
+    lower = not raw.get("disablepathtolower")
+    s["content"] = {"conventions": "hugo", "slugs": "lower" if lower else "safe"}
     # Heading ids as goldmark made them (markup.goldmark.parser.autoHeadingIDType, default github).
     id_type = ((((raw.get("markup") or {}).get("goldmark") or {}).get("parser") or {}).get("autoHeadingIDType"))
     s["markdown"] = {"heading_ids": "hugo"}
@@ -122,7 +125,8 @@ def plan(raw: dict[str, Any], site_dir: Path) -> Plan:
         if (any((folder / n).is_file() for n in ("index.md", "index.markdown"))
                 and not any((folder / n).is_file() for n in ("_index.md", "_index.markdown"))):
             continue  # a leaf bundle at the top: a page, not a section
-        coll: dict[str, Any] = {"permalink": f"/{folder.name}/{{slug}}/", "url": f"/{folder.name}/",
+        section = hugo_path(folder.name, lower)  # the section's path, as Hugo writes it
+        coll: dict[str, Any] = {"permalink": f"/{section}/{{slug}}/", "url": f"/{section}/",
                                 "listed": True, "dated": True, "paginate": pager, "archives": False, "feed": True}
         if isinstance(links.get(folder.name), str):
             pattern, unknown = permalink(links[folder.name])

