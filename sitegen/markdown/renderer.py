@@ -22,6 +22,7 @@ from sitegen.markdown import footnotes, shortcodes
 from sitegen.markdown.autolink import autolink_plugin
 from sitegen.markdown.dispatch import use_fast_dispatch
 from sitegen.markdown.document import IMG_IN_LINK_PREFIX, IMG_PREFIX, MD_LINK_PREFIX, Heading, Rendered
+from sitegen.markdown.fastblock import use_fast_block
 from sitegen.markdown.fasthtml import FastRendererHTML
 from sitegen.markdown.headings import HEADING_ID_SCHEMES, SCHEMES, custom_id
 from sitegen.markdown.highlight import HighlightCache, Highlighter
@@ -193,6 +194,7 @@ def make_parser(
     md.add_render_rule("fence", fence_rule(highlighter))
     if fast:
         use_fast_dispatch(md)
+        use_fast_block(md)
         use_fast_links(md)
     return md
 
