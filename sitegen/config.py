@@ -308,6 +308,9 @@ class SiteConfig:
     slugs: str = "slugify"
     """How file names become slugs: "slugify" (lower-case words), "safe" (as written, only characters a
     path cannot hold changed: Zola's `safe`, Jekyll) or "lower" (safe, then lower-cased: Hugo's default)."""
+    defaults: tuple[Any, ...] = ()
+    """Front matter defaults by path and collection (`[[content.defaults]]`, Jekyll's `defaults:`):
+    `sitegen.defaults.DefaultsSet`s."""
     allow_outside: tuple[Path, ...] = ()
     """Folders outside the site that symlinks in content/, static/ or templates/ may lead into ([build])."""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -383,7 +386,7 @@ TABLE_KEYS = {
          "max_pixels"}
     ),
     "runbooks": frozenset({"verified_dir"}),
-    "content": frozenset({"conventions", "slugs", "dir", "exclude", "publish_files"}),
+    "content": frozenset({"conventions", "slugs", "dir", "exclude", "publish_files", "defaults"}),
     "build": frozenset({"allow_outside"}),
     "social": frozenset({"replies", "mastodon", "bluesky"}),
     "social.mastodon": frozenset(
@@ -708,6 +711,14 @@ def _templates_dir(data: dict[str, Any], path: Path) -> str:
     return "/".join(parts)
 
 
+def _defaults(content: dict[str, Any], path: Path) -> tuple[Any, ...]:
+    if "defaults" not in content:
+        return ()
+    from sitegen.defaults import parse
+
+    return parse(content["defaults"], path, _key_line(path, "[content.defaults") or _key_line(path, "defaults"))
+
+
 def discover_collections(content_dir: Path) -> list[str]:
     """Top-level folders of content/ are collections even when the config does not name them,
     except page bundles (`my-post/index.md` is a page of its own, not a collection)."""
@@ -905,6 +916,7 @@ def config_from_dict(data: dict[str, Any], site_dir: Path, path: Path, digest: s
         exclude=tuple(p.strip().strip("/") for p in exclude),
         publish_files=publish_files,
         slugs=slugs,
+        defaults=_defaults(content, path),
         templates_dir=_templates_dir(data, path),
         allow_outside=tuple(site_dir / p for p in outside),
         extra=_table(data, "extra", path),

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import unquote
 
+from sitegen import defaults
 from sitegen import frontmatter as fm
 from sitegen.config import CollectionConfig, SiteConfig
 from sitegen.errors import ContentError, SitegenError
@@ -289,6 +290,14 @@ def parse_page(
     """Validate front matter and work out URL and dates; the body is rendered separately."""
     source = site.source_name(key)
     doc = fm.split(fm.decode(data, source), source, required=site.conventions == "sitegen")
+    if site.defaults:
+        # `[[content.defaults]]` (Jekyll's `defaults:`) under the page's own front matter; a draft
+        # in the collection's drafts folder is also of the type `drafts`.
+        in_drafts = bool(coll.drafts_folder) and key.startswith(coll.drafts_folder + "/")
+        kinds = (coll.name, "drafts") if in_drafts else (coll.name,)
+        found = defaults.for_page(site.defaults, key, kinds)
+        if found:
+            doc = dataclasses.replace(doc, meta=defaults.merge(found, doc.meta))
     if site.conventions != "sitegen":
         found = translate(doc.meta, key, site.conventions)
         doc = dataclasses.replace(doc, meta=found.meta, written_as=found.written_as)

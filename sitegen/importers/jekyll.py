@@ -177,6 +177,9 @@ def plan(raw: dict[str, Any], site_dir: Path) -> Plan:
             out.unmapped.append(f"include {', '.join(included[1:])}: sitegen reads one folder of pages "
                                 f"({included[0]}); move the others' pages there")
     s["collections"] = collections
+    defaults = _defaults(raw.get("defaults"), set(collections), out.unmapped)
+    if defaults:
+        s["content"]["defaults"] = defaults
     s["home"] = {"paginate": paginate or 10}
     s["taxonomies"] = {"tags": {"feed": False}, "categories": {"feed": False}}
     if not feed:
@@ -196,3 +199,49 @@ def plan(raw: dict[str, Any], site_dir: Path) -> Plan:
     if raw.get("excerpt_separator"):
         out.unmapped.append(f"excerpt_separator {raw['excerpt_separator']!r}: set per post, or use <!-- more -->")
     return out
+
+
+def _toml_ready(value: Any) -> Any:
+    """A YAML value as TOML can hold it: no nulls (a key set to null is left out), dates as text."""
+    if isinstance(value, dict):
+        return {str(k): _toml_ready(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_toml_ready(v) for v in value if v is not None]
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def _defaults(raw: Any, collections: set[str], unmapped: list[str]) -> list[dict[str, Any]]:
+    """`defaults:` (jekyllrb.com/docs/configuration/front-matter-defaults/) → `[[content.defaults]]`,
+    which sitegen applies at build time as Jekyll does: scope path and type, the most specific set
+    winning, front matter over all. Their `layout` names a Liquid layout (page.extra.jekyll_layout)."""
+    if not isinstance(raw, list):
+        return []
+    found: list[dict[str, Any]] = []
+    nulls: list[str] = []
+    for entry in raw:
+        if not isinstance(entry, dict) or not isinstance(entry.get("values"), dict):
+            unmapped.append(f"defaults: {entry!r} has no `values` table; Jekyll ignores it too")
+            continue
+        scope = entry.get("scope") if isinstance(entry.get("scope"), dict) else {}
+        kept: dict[str, Any] = {}
+        if scope.get("path"):
+            kept["path"] = str(scope["path"])
+        if scope.get("type"):
+            kind = str(scope["type"])
+            kind = {"post": "posts", "page": "pages", "draft": "drafts"}.get(kind, kind)
+            if kind not in collections and kind != "drafts":
+                unmapped.append(f"defaults for type {kind!r}: no such collection is published; left out")
+                continue
+            kept["type"] = kind
+        nulls += [k for k, v in entry["values"].items() if v is None]
+        found.append({"scope": kept, "values": _toml_ready(entry["values"])})
+    layouts = sorted({str(e["values"]["layout"]) for e in found if "layout" in e["values"]})
+    if layouts:
+        unmapped.append(f"defaults: the layouts they set ({', '.join(layouts)}) are Liquid: each page gets "
+                        "page.extra.jekyll_layout and renders with sitegen's theme (the rest of the "
+                        f"{len(found)} sets is applied as Jekyll applies it: [[content.defaults]])")
+    if nulls:
+        unmapped.append(f"defaults setting {', '.join(sorted(set(nulls)))} to null: left out (TOML has no null)")
+    return found

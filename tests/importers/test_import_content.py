@@ -264,3 +264,36 @@ def test_an_edit_elsewhere_does_not_render_a_section_list_again(tmp_path: Path) 
     (site / "content/notes/2020-01-01-n.md").write_text('+++\ntitle = "N"\n+++\nN, longer now.\n')
     report = Builder(site, site.parent / "out", cache_dir=site.parent / "cache").build()
     assert "/blog/" not in [url for url, _ in report.rendered]
+
+
+def test_bad_front_matter_defaults_name_their_line(tmp_path: Path) -> None:
+    from sitegen.errors import ConfigError
+
+    site = make(tmp_path, {"content/blog/a.md": "---\ntitle: A\n---\n"},
+                '\n[[content.defaults]]\nscope = "blog"\nvalues = { layout = "x" }\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(site)
+    assert str(caught.value).endswith("sitegen.toml:4: content.defaults entry 1: `scope` must be a table with "
+                                      "`path` and `type`")
+
+
+def test_front_matter_defaults_serve_sitegen_sites_too(tmp_path: Path) -> None:
+    """The most specific scope wins whatever its place; a page's own front matter wins over all."""
+    site = make(tmp_path, {
+        "content/blog/2020-01-01-a.md": "---\ntitle: A\n---\n",
+        "content/blog/trips/2020-01-02-b.md": "---\ntitle: B\n---\n",
+        "content/blog/trips/2020-01-03-c.md": "---\ntitle: C\nauthors: [Own]\n---\n",
+        "content/about.md": "---\ntitle: About\n---\n",
+    }, '\n[[content.defaults]]\nscope = { path = "blog/trips" }\nvalues = { authors = ["Trip"] }\n'
+       '\n[[content.defaults]]\nscope = { type = "blog" }\nvalues = { authors = ["Blog"], mood = "calm" }\n')
+    config = load_config(site)
+    blog = config.collection("blog")
+
+    def rec(key: str):
+        return parse_page((site / "content" / key).read_bytes(), key, blog or config.collection("pages"), config)[1]
+
+    assert rec("blog/2020-01-01-a.md").authors == ("Blog",)
+    trip = rec("blog/trips/2020-01-02-b.md")
+    assert trip.authors == ("Trip",) and trip.extra["mood"] == "calm"
+    assert rec("blog/trips/2020-01-03-c.md").authors == ("Own",)
+    assert parse_page(b"---\ntitle: About\n---\n", "about.md", config.collection("pages"), config)[1].authors == ()

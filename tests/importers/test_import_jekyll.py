@@ -44,6 +44,8 @@ def test_every_url_jekyll_would_make_is_there(built: tuple[Path, Path, dict, str
     assert "2018/02/03/redated.html" in expected["pages"]  # the front matter date wins over the name
     assert "2019/03/04/no-front-matter.html" in expected["pages"]  # a post needs no front matter
     assert "notes/plain-permalink.html" in expected["pages"]  # no extension: Jekyll adds .html
+    assert "travel/2019/lisbon/index.html" in expected["pages"]  # the permalink of `defaults:`
+    assert "porto.html" in expected["pages"]  # its own permalink wins over the defaults
     assert {"assets/site.css", "assets/logo.svg", "CNAME"} <= expected["assets"]
     for kind, (present, total, missing) in parity(expected, out).items():
         assert present == total, f"{kind}: missing {missing}"
@@ -177,3 +179,30 @@ def test_an_alias_without_a_trailing_slash_is_the_file_jekyll_writes_and_answers
         server.server_close()
     assert answer.status == 200
     assert 'http-equiv="refresh"' in body and "jekyll/update/2014/01/05/welcome-to-jekyll.html" in body
+
+
+def test_front_matter_defaults_apply_as_jekyll_applies_them(built: tuple[Path, Path, dict, str]) -> None:
+    """`defaults:` of _config.yml: scope path (a prefix, or a glob) and type (posts, pages, a
+    collection), the most specific scope winning over the order of the list, front matter over all."""
+    from sitegen.config import load_config
+    from sitegen.content import parse_page
+
+    site, out, config, said = built
+    assert (out / "travel/2019/lisbon/index.html").is_file() and (out / "porto.html").is_file()
+    assert "Jane Roe" in (out / "travel/2019/lisbon/index.html").read_text()  # the folder's scope wins
+    assert "Ann Other" in (out / "porto.html").read_text()  # front matter wins
+    assert "Jane Doe" in (out / "custom/2015/Custom-Place/index.html").read_text()  # every post's scope
+    loaded = load_config(site)
+
+    def record(key: str, collection: str):
+        coll = loaded.collection(collection)
+        assert coll is not None
+        return parse_page((site / key).read_bytes(), key, coll, loaded)[1]
+
+    # Jekyll's layouts are Liquid: the one a page would get is page.extra.jekyll_layout.
+    assert record("_posts/travel/2019-08-01-lisbon.md", "posts").extra["jekyll_layout"] == "post"
+    assert record("docs/guide.md", "pages").extra["jekyll_layout"] == "doc"
+    assert record("contact.md", "pages").extra["jekyll_layout"] == "default"
+    assert record("_recipes/pancakes.md", "recipes").extra["jekyll_layout"] == "recipe"
+    assert len(config["content"]["defaults"]) == 5
+    assert "defaults" in said

@@ -238,6 +238,45 @@ def _has_front_matter(path: Path) -> bool:
     return path.read_bytes()[:3] == b"---"
 
 
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        merged[key] = (_deep_merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict)
+                       else value)
+    return merged
+
+
+def jekyll_defaults(config: dict[str, Any], rel_path: str, kind: str) -> dict[str, Any]:
+    """Jekyll's front matter defaults for a file (lib/jekyll/frontmatter_defaults.rb, `all`): a set
+    applies when its scope's `type` is the file's (`posts`, `pages`, a collection's label) or absent,
+    and its `path` is empty or a prefix of the file's path from the site (a `*` pattern: any file it
+    globs); walking the sets in order, one with a longer path, or as long with a `type`, merges over
+    what came before, any other one under it."""
+    found: dict[str, Any] = {}
+    old: dict[str, Any] | None = None
+    for entry in config.get("defaults") or []:
+        scope, values = entry.get("scope") or {}, entry.get("values")
+        if not isinstance(values, dict):
+            continue
+        kind_ok = "type" not in scope or {"post": "posts", "page": "pages"}.get(scope["type"], scope["type"]) == kind
+        path = str(scope.get("path") or "").lstrip("/")
+        if "*" in path:
+            pattern = re.escape(path).replace(r"\*\*/", "(?:.*/)?").replace(r"\*", "[^/]*")
+            parts = rel_path.split("/")
+            path_ok = any(re.fullmatch(pattern, "/".join(parts[:i])) for i in range(1, len(parts) + 1))
+        else:
+            path_ok = rel_path.startswith(path)
+        if not (kind_ok and path_ok):
+            continue
+        old_path = str((old or {}).get("path") or "").lstrip("/")
+        if old is None or (len(path) >= len(old_path) if len(path) != len(old_path)
+                           else "type" in scope or "type" not in old):
+            found, old = _deep_merge(found, values), scope
+        else:
+            found = _deep_merge(values, found)
+    return found
+
+
 def jekyll(site: Path, permalink: str | None = None) -> dict[str, set[str]]:
     """Jekyll's URLs for a site read in place (jekyllrb.com/docs/permalinks/, /collections/,
     /static-files/, /configuration/options/): posts by the `permalink` style; collection documents
@@ -259,8 +298,11 @@ def jekyll(site: Path, permalink: str | None = None) -> dict[str, set[str]]:
         for alias in [value] if isinstance(value, str) else value:
             found["aliases"].add(jekyll_alias_file(alias))
 
+    def read(path: Path, kind: str) -> dict[str, Any]:  # front matter over the defaults
+        return _deep_merge(jekyll_defaults(config, path.relative_to(site).as_posix(), kind), front_matter(path))
+
     for page in sorted([*(site / "_posts").rglob("*.md"), *(site / "_posts").rglob("*.markdown")]):
-        meta = front_matter(page)
+        meta = read(page, "posts")
         if meta.get("published") is False:
             continue
         match = re.match(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$", page.stem)
@@ -282,7 +324,7 @@ def jekyll(site: Path, permalink: str | None = None) -> dict[str, set[str]]:
             continue
         folder = site / f"_{name}"
         for doc in sorted([*folder.rglob("*.md"), *folder.rglob("*.markdown")]):
-            meta = front_matter(doc)
+            meta = read(doc, name)
             inside = doc.relative_to(folder).with_suffix("").as_posix()
             url = _jekyll_url(meta.get("permalink") or settings.get("permalink") or "/:collection/:path:output_ext",
                               {"collection": name, "path": inside, "name": doc.stem, "title": doc.stem,
@@ -305,7 +347,7 @@ def jekyll(site: Path, permalink: str | None = None) -> dict[str, set[str]]:
         if not _has_front_matter(path):
             found["assets"].add(rel.as_posix())  # a static file, copied as it is
         elif path.suffix in (".md", ".markdown"):
-            meta = front_matter(path)
+            meta = read(path, "pages")
             if rel.as_posix() == "index.md":
                 continue  # the home page
             stem = rel.with_suffix("").as_posix()
