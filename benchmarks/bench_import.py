@@ -75,7 +75,7 @@ def scaled_copy(src: Path, dest: Path, times: int) -> int:
     return sum(1 for p in content.rglob("*.md") if p.name != "_index.md")
 
 
-def hugo_config(site: Path) -> dict:
+def hugo_config(site: Path, lower_keys: bool = True) -> dict:
     import tomllib
 
     import yaml
@@ -85,7 +85,7 @@ def hugo_config(site: Path) -> dict:
         if path.exists():
             text = path.read_text("utf-8")
             raw = tomllib.loads(text) if name.endswith(".toml") else yaml.safe_load(text)
-            return {str(k).lower(): v for k, v in (raw or {}).items()}
+            return {str(k).lower() if lower_keys else str(k): v for k, v in (raw or {}).items()}
     return {}
 
 
@@ -107,6 +107,40 @@ def compare_with_hugo(rules: set[str], hugo_out: Path, out: Path, list_folders: 
                         ("hugo wrote, sitegen did not", sorted(pages - ours))):
         if files:
             print(f"    {name}: {len(files)}, e.g. {files[:5]}")
+
+
+def strict_front_matter(content: Path) -> int:
+    """Rewrite, in a copy, the YAML front matter that Hugo's strict parser refuses (a key written
+    twice) as the JSON front matter Hugo also reads, with the values PyYAML reads; returns how many."""
+    import json
+
+    import yaml
+
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def no_twice(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
+        keys = [loader.construct_object(k) for k, _ in node.value]
+        if len(keys) != len(set(keys)):
+            raise ValueError("a key written twice")
+        return loader.construct_mapping(node)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, no_twice)
+    count = 0
+    for page in [*content.rglob("*.md"), *content.rglob("*.markdown")]:
+        text = page.read_text("utf-8")
+        if not text.startswith("---"):
+            continue
+        end = text.find("\n---", 3)
+        try:
+            yaml.load(text[3:end], Loader=Strict)
+        except ValueError:
+            meta = yaml.safe_load(text[3:end]) or {}
+            page.write_text(json.dumps(meta, default=str, indent=1) + "\n" + text[end + 4:].lstrip("-"), "utf-8")
+            count += 1
+        except yaml.YAMLError:
+            pass
+    return count
 
 
 def hugo_ext(folder: Path, suffix: str) -> list[Path]:
@@ -159,7 +193,8 @@ def main() -> None:
             expected = url_rules.jekyll(site)
         else:
             raw = hugo_config(site)
-            expected = url_rules.hugo(site, raw.get("permalinks"), lower=not raw.get("disablepathtolower"))
+            expected = url_rules.hugo(site, raw.get("permalinks"), lower=not raw.get("disablepathtolower"),
+                                      taxonomies=raw.get("taxonomies"))
         found = url_rules.parity(expected, out)
         pages = len(posts)
         _, _, check = sitegen("check", str(site), "--cache-dir", str(tmp_path / "check-cache"))
@@ -189,7 +224,20 @@ def main() -> None:
             for name in ("single.html", "list.html"):
                 (layouts / "_default").mkdir(parents=True, exist_ok=True)
                 (layouts / "_default" / name).write_text("<title>{{ .Title }}</title>{{ .Content }}\n")
-            done = subprocess.run([hugo, "--logLevel", "error", "-s", str(site), "-d", str(hugo_out), "--theme", "",
+            # Hugo refuses a YAML config with a key written twice, which PyYAML (and so `init`) reads
+            # with the last one winning: hand Hugo the config as read, as JSON, outside the site.
+            import json
+
+            as_read = tmp_path / "hugo-config.json"
+            as_read.write_text(json.dumps(hugo_config(site, lower_keys=False), default=str))
+            hugo_site = tmp_path / "hugo-site"
+            shutil.copytree(site, hugo_site, ignore=shutil.ignore_patterns("sitegen.toml"))
+            rewritten = strict_front_matter(hugo_site / "content")
+            if rewritten:
+                print(f"hugo refuses YAML front matter with a key written twice: {rewritten} posts handed to it "
+                      "as JSON front matter, as PyYAML (and sitegen) read them (last key wins)")
+            done = subprocess.run([hugo, "--logLevel", "error", "-s", str(hugo_site), "-d", str(hugo_out),
+                                   "--theme", "", "--config", str(as_read),
                                    "--layoutDir", str(layouts), "--cacheDir", str(tmp_path / "hugo-cache")],
                                   capture_output=True, text=True, check=False)
             said = (done.stderr + done.stdout).strip()[-400:]
