@@ -162,7 +162,7 @@ def build_site(config: SiteConfig, records: dict[str, PageRecord], drafts: bool,
         # named by its most used spelling. Hugo's terms are its `urlize`d names, and terms that
         # differ only in case are one term even where `disablePathToLower` keeps the case of URLs:
         # the most used spelling's URL is the term's (Hugo takes either; not always the same one).
-        hugo = cfg_hugo(config)
+        hugo = hugo_case(config)
         urls = {term: expand(tax.permalink, {"slug": hugo_path(term, hugo == "lower") if hugo else slugify(term),
                                              "name": term}) for term in found}
         by_url: dict[str, list[str]] = defaultdict(list)
@@ -185,7 +185,7 @@ def build_site(config: SiteConfig, records: dict[str, PageRecord], drafts: bool,
     return site
 
 
-def cfg_hugo(config: SiteConfig) -> str | None:
+def hugo_case(config: SiteConfig) -> str | None:
     """For a site read with Hugo's conventions, how its paths are cased: "lower" (Hugo's default) or
     "keep" (`disablePathToLower = true`, which `init` writes as `[content] slugs = "safe"`)."""
     if config.conventions != "hugo":
