@@ -57,6 +57,15 @@ def test_the_renderer_parses_blocks_with_fastblock() -> None:
     assert seen == ["sitegen.markdown.fastblock"]
 
 
+def test_every_rule_chain_keeps_its_rules() -> None:
+    """The replaced rules (list, hr, reference) still terminate what upstream's do."""
+    for chain in ("", "paragraph", "reference", "blockquote", "list"):
+        fast = [rule.name for rule in FAST.block.ruler.__rules__ if rule.enabled and (not chain or chain in rule.alt)]
+        plain = [rule.name for rule in PLAIN.block.ruler.__rules__ if rule.enabled and (not chain or chain in rule.alt)]
+        assert fast == plain, chain
+        assert len(FAST.block.ruler.getRules(chain)) == len(PLAIN.block.ruler.getRules(chain)), chain
+
+
 @pytest.mark.parametrize("example", SPEC, ids=lambda e: f"{e['section']}-{e['example']}")
 def test_commonmark_spec_examples_parse_the_same(example: dict) -> None:
     _same(example["markdown"])
@@ -96,6 +105,8 @@ LINES = st.sampled_from(
         "[ref]:", "/next-line-dest", "'title on next line'", "\"t\"", "(t)", "[ref]: <a b>", "[ref]: /u garbage",
         "[ref]: /u  \"t\" x", "[a\\]b]: /e", "[two", "lines]: /l", "[]: /empty", "[ref]: /dup", "[x] y", "[x]y: z",
         "[ref]:/tight", "[ Ref  ]: /ws", "[ref]: /u 'open", "close'", "  [ind]: /i", "text\\", "a  ", " \t ",
+        "3. three", "123456789) nine", "1234567890. ten", "1.", "-", "*", "- [X] Done", "- [x]", "+ [ ]\tt", "* * *",
+        "_ _ _", "-\t-\t-", "  1) one", "     - five", "*\titem", "- ```", "- # h", "- > q", "1. - a",
     ]
 )
 DOCS = st.lists(LINES, max_size=30).map("\n".join)
