@@ -17,6 +17,7 @@ from pygments.util import ClassNotFound
 from sitegen.errors import ConfigError
 from sitegen.fence import FenceInfo
 from sitegen.markdown.codehtml import format_tokens
+from sitegen.markdown.fastlex import speed_up
 from sitegen.markdown.palette import STYLES
 
 LIGHT_SCOPE = ".highlight"
@@ -112,7 +113,7 @@ class Highlighter:
         found: Lexer | None = None
         if lang in self._builtin:
             # stripnl=False: leading/trailing blank lines are part of what the author wrote.
-            found = get_lexer_by_name(lang, stripnl=False, ensurenl=True)
+            found = speed_up(get_lexer_by_name(lang, stripnl=False, ensurenl=True))
         # Unknown names are cached too, but the cache must not grow without bound on
         # adversarial input (every fence a different made-up language).
         if len(self._lexers) < 1024:
