@@ -18,12 +18,20 @@ from pathlib import Path
 from typing import Any
 
 from sitegen import __version__
-from sitegen.build.commit import commit
+from sitegen.build.commit import StaticCopies, commit
 from sitegen.build.images import ImageStep, image_stats
 from sitegen.build.pages import PageLoader
 from sitegen.build.plan import MISSING, plan_static, same_structure
-from sitegen.build.render import RenderStep
-from sitegen.build.scan import Scan, input_roots, publish_fence, rescan_hinted, scan_inputs, tampered_outputs
+from sitegen.build.render import RenderStep, outputs_by_path
+from sitegen.build.scan import (
+    Scan,
+    input_roots,
+    publish_fence,
+    rescan_hinted,
+    scan_inputs,
+    tampered_outputs,
+    template_names,
+)
 from sitegen.build.store import BodyStore, cache_dir_for, default_cache_root, load_manifest, save_manifest
 from sitegen.build.verified import VerificationStep
 from sitegen.build.watchset import WatchSet, watch_set
@@ -182,8 +190,11 @@ class Builder(PageLoader, RenderStep, VerificationStep):
         self._processes = 1
         old_records: dict[str, PageRecord] = state.get("records", {})
         records = dict(old_records)
+        templates = self._get_templates(config, scan, state, old_scan)
+        # While workers parse, this process compiles the templates the render step will need.
         changed_pages = self._refresh_pages(config, scan["content"], old_scan.get("content", {}), records,
-                                            includes_now, state.get("includes", {}), full, report)
+                                            includes_now, state.get("includes", {}), full, report,
+                                            meanwhile=lambda: templates.prepare(template_names(scan)))
         verified = self._apply_verification(config, records, changed_pages, verified_then, full)
         images = self._image_step(config)
         # Images of the pages just parsed, and of those showing an image file that changed.
@@ -220,25 +231,24 @@ class Builder(PageLoader, RenderStep, VerificationStep):
             deps = self._changed_deps(site, state, old_records, changed_pages, structure_same=reuse)
         changed = pack(deps, self._bits)
         changed.update(pack(self._changed_templates(scan, old_scan), self._bits))
-        templates = self._get_templates(config, scan, state, old_scan)
+        variants, lost = images.publish(site.pages.values())
+        if lost:  # variants deleted from the image cache: encode them again
+            images.attach(records, lost, report.warnings)
+        static_plan = plan_static(config, scan, (self.state or {}).get("static", {}), self.out_dir, full,
+                                  set(outputs_by_path(site)), report,
+                                  bundle_assets(site, scan.get("content_files", {})), images=variants)
 
         staging = self.out_dir.parent / f".{self.out_dir.name}.sitegen-staging-{os.getpid()}"
         if staging.exists():
             shutil.rmtree(staging)
         self._memory = {}
         try:
+            copies = StaticCopies(staging, static_plan, report, publish_fence(config))
             new_outputs = self._render(site, templates, state.get("outputs", {}), changed, full, staging, report,
-                                       use_index=reuse)
-            variants, lost = images.publish(site.pages.values())
-            if lost:  # variants deleted from the image cache: encode them again
-                images.attach(records, lost, report.warnings)
-            static_plan = plan_static(config, scan, (self.state or {}).get("static", {}), self.out_dir, full,
-                                      set(new_outputs), report, bundle_assets(site, scan.get("content_files", {})),
-                                      images=variants)
+                                       use_index=reuse, meanwhile=copies)
             self._bodies.flush()
             secrets = self._guard_secrets(records, new_outputs, secrets_then, staging, report)
-            commit(self.out_dir, staging, self._memory, new_outputs, state.get("outputs", {}), static_plan, report,
-                   publish_fence(config))
+            commit(self.out_dir, staging, self._memory, new_outputs, state.get("outputs", {}), copies, report)
             self._memory = {}
             if static_plan["vanished"]:
                 _forget(scan, config, set(static_plan["vanished"]))

@@ -27,55 +27,74 @@ in static/ is not a secret kept (anything under static/ is published), and a 070
 unreadable to the web server."""
 
 
+class StaticCopies:
+    """Copies the static files a build publishes into staging, once: while forked workers render
+    (the parent only waits for them then), or else when the build commits.
+
+    `fence`: where a copied file may lead, checked on the file the copy actually opens (the scan
+    checked the symlinks it met, but a file can be swapped for one before its copy).
+    """
+
+    def __init__(self, staging: Path, static_plan: dict[str, Any], report: Report, fence: Fence | None = None) -> None:
+        self.staging = staging
+        self.plan = static_plan
+        self.report = report
+        self.fence = fence
+        self.done = False
+
+    def __call__(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        static_plan, staging, fence = self.plan, self.staging, self.fence
+        linked = static_plan.get("linked", ())
+        vanished = []
+        for src, rel in static_plan["copies"]:
+            target = staging / rel
+            make_dirs(target.parent)
+            if rel in linked:
+                try:
+                    os.link(src, target)
+                    os.chmod(target, FILE_MODE)
+                    continue
+                except FileNotFoundError:
+                    pass  # gone from the cache: the copy below says whether the file is gone too
+                except OSError:  # another file system, or links not allowed: copy
+                    pass
+            if rel in static_plan.get("minify", ()):
+                try:
+                    from sitegen.theme import minify_css
+
+                    text = _read_checked(src, fence).decode("utf-8")
+                    write_file(target, minify_css(text).encode("utf-8"))
+                    os.chmod(target, FILE_MODE)
+                    continue
+                except FileNotFoundError:
+                    pass  # deleted since the scan: the copy below says so
+            # Image variants come from sitegen's own cache, outside the site by design.
+            if not _copy_if_present(src, target, None if rel in linked else fence):
+                vanished.append(rel)  # deleted since the scan: a deleted file, not an error
+                static_plan["vanished"].append(str(src))
+                continue
+            os.chmod(target, FILE_MODE)
+        for rel in vanished:
+            self.report.copied.remove(rel)
+            del static_plan["final"][rel]
+            static_plan["removed"].append(rel)
+
+
 def commit(
     out_dir: Path,
     staging: Path,
     memory: Mapping[str, bytes],
     outputs: dict[str, tuple],
     old_outputs: Mapping[str, tuple],
-    static_plan: dict[str, Any],
+    copies: StaticCopies,
     report: Report,
-    fence: Fence | None = None,
 ) -> None:
-    """Copy the static files into staging, then move everything into `out_dir`.
-
-    `fence`: where a copied file may lead, checked on the file the copy actually opens (the scan
-    checked the symlinks it met, but a file can be swapped for one before its copy).
-    """
-    linked = static_plan.get("linked", ())
-    vanished = []
-    for src, rel in static_plan["copies"]:
-        target = staging / rel
-        make_dirs(target.parent)
-        if rel in linked:
-            try:
-                os.link(src, target)
-                os.chmod(target, FILE_MODE)
-                continue
-            except FileNotFoundError:
-                pass  # gone from the cache: the copy below says whether the file is gone too
-            except OSError:  # another file system, or links not allowed: copy
-                pass
-        if rel in static_plan.get("minify", ()):
-            try:
-                from sitegen.theme import minify_css
-
-                text = _read_checked(src, fence).decode("utf-8")
-                write_file(target, minify_css(text).encode("utf-8"))
-                os.chmod(target, FILE_MODE)
-                continue
-            except FileNotFoundError:
-                pass  # deleted since the scan: the copy below says so
-        # Image variants come from sitegen's own cache, outside the site by design.
-        if not _copy_if_present(src, target, None if rel in linked else fence):
-            vanished.append(rel)  # deleted since the scan: a deleted file, not an error
-            static_plan["vanished"].append(str(src))
-            continue
-        os.chmod(target, FILE_MODE)
-    for rel in vanished:
-        report.copied.remove(rel)
-        del static_plan["final"][rel]
-        static_plan["removed"].append(rel)
+    """Copy the static files into staging (unless done already), then move everything into `out_dir`."""
+    copies()
+    static_plan = copies.plan
     if not out_dir.exists() and staging.exists() and not memory:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         os.rename(staging, out_dir)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,7 +62,9 @@ class PageLoader:
         includes_then: dict[str, Stat | None],
         full: bool,
         report: Report,
+        meanwhile: Callable[[], None] | None = None,
     ) -> set[str]:
+        """Parse the pages that changed; `meanwhile()` runs here while forked workers parse."""
         changed: set[str] = set()
         stale_includes = {p for p, st in includes_now.items() if includes_then.get(p, MISSING) != st}
         todo: list[tuple[str, bytes]] = []
@@ -88,7 +90,7 @@ class PageLoader:
             if not full and old is not None and old.source_hash == source_digest(data) and not uses_stale:
                 continue
             todo.append((key, data))
-        for key, record, html in self._load_pages(config, todo):
+        for key, record, html in self._load_pages(config, todo, meanwhile):
             if html is not None:  # None: a worker process stored the body itself
                 self._bodies.put(record.body_key, html)
                 self._body_cache[record.body_key] = html
@@ -101,7 +103,7 @@ class PageLoader:
         return changed
 
     def _load_pages(
-        self, config: SiteConfig, todo: list[tuple[str, bytes]]
+        self, config: SiteConfig, todo: list[tuple[str, bytes]], meanwhile: Callable[[], None] | None = None
     ) -> list[tuple[str, PageRecord, str | None]]:
         """Parse and render pages; many at once are spread over the CPU cores."""
         self._get_renderer(config)  # import and set up before forking, so workers inherit it
@@ -113,7 +115,7 @@ class PageLoader:
         self._processes = max(self._processes, workers)
         # A page costs about its length (posts vary 100-fold), plus a little for any page.
         chunks = split_weighted(todo, [len(data) + 2000 for _, data in todo], workers)
-        results = in_workers(lambda chunk: self._load_and_store(config, chunk), chunks, workers)
+        results = in_workers(lambda chunk: self._load_and_store(config, chunk), chunks, workers, meanwhile)
         done = {key: found for part in results for key, found in part}
         # The error a one-process build reports: the first page in file order that has one.
         for key, _ in todo:

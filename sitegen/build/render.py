@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,12 +72,16 @@ def split_weighted(items: list[Any], weights: list[float], workers: int) -> list
     return chunks
 
 
-def in_workers(task: Any, chunks: list[list[Any]], processes: int | None = None) -> list[Any]:
+def in_workers(
+    task: Any, chunks: list[list[Any]], processes: int | None = None, meanwhile: Callable[[], None] | None = None
+) -> list[Any]:
     """Run task(chunk) for each chunk in `processes` forked processes (one per chunk by default),
     each taking the next chunk when done; results come back in order.
 
     fork() lets workers share the parent's parsed site model and warmed-up renderer without
     pickling them; callers only use it when the process has no other threads.
+    `meanwhile()` runs in the parent once the workers are forked, while they work: the parent
+    would otherwise only wait (the workers never see what it does).
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -86,7 +90,10 @@ def in_workers(task: Any, chunks: list[list[Any]], processes: int | None = None)
     _TASK = task
     try:
         with ProcessPoolExecutor(processes or len(chunks), mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(run_task, chunks))
+            results = pool.map(run_task, chunks)  # submits every chunk: the workers start now
+            if meanwhile is not None:
+                meanwhile()
+            return list(results)
     finally:
         _TASK = None
 
@@ -123,7 +130,10 @@ class RenderStep(Planner):
         staging: Path,
         report: Report,
         use_index: bool = False,
+        meanwhile: Callable[[], None] | None = None,
     ) -> dict[str, tuple]:
+        """The outputs after this build; `meanwhile()` runs in this process while forked workers
+        render (not at all when rendering here: the caller runs it)."""
         outputs: dict[str, tuple] = {}
         dirty: list[tuple[Output, tuple | None]] = []
         if use_index:
@@ -157,7 +167,7 @@ class RenderStep(Planner):
             # (a first build moves the whole folder with one rename).
             job = RenderJob(self, site, templates, staging)
             templates.prepare({out.template for out, _ in dirty if out.template})
-            results = in_workers(job.run_in_worker, split(dirty, workers), workers)
+            results = in_workers(job.run_in_worker, split(dirty, workers), workers, meanwhile)
             self._processes = max(self._processes, workers)
             # Workers found the templates' include closures; keep them for the next build.
             for part in results:

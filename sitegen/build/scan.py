@@ -182,6 +182,15 @@ def input_roots(config: SiteConfig) -> dict[str, Path]:
     }
 
 
+TEMPLATE_SUFFIXES = (".html", ".htm", ".xml", ".txt")
+
+
+def template_names(scan: Scan) -> list[str]:
+    """The names of the templates a build may load (the site's, then the theme's), to compile ahead."""
+    return [name for part in ("site_templates", "theme_templates") for name in scan.get(part, {})
+            if name.endswith(TEMPLATE_SUFFIXES)]
+
+
 def fences(config: SiteConfig) -> dict[str, Fence]:
     """Each part of a scan and where its symlinks may lead: the site's own folders stay in the
     site, a theme's in the theme's folder."""

@@ -123,3 +123,31 @@ def test_forked_build_reports_the_first_bad_page_in_file_order(tmp_path: Path) -
         assert proc.returncode == 1 and "Traceback" not in proc.stderr
         errors.append(proc.stderr.strip())
     assert "p010.md" in errors[0] and errors[1] == errors[0]
+
+
+def _wait_for_flag(chunk: list[str]) -> list[tuple[int, bool]]:
+    """A worker that waits (30 s at most) for the parent to raise a flag."""
+    import time
+
+    flag = Path(chunk[0])
+    deadline = time.monotonic() + 30
+    while not flag.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return [(os.getpid(), flag.exists())]
+
+
+def test_meanwhile_runs_in_the_parent_while_the_workers_work(tmp_path: Path) -> None:
+    from sitegen.build.render import in_workers
+
+    flag = tmp_path / "flag"
+    ran_in: list[int] = []
+
+    def meanwhile() -> None:
+        ran_in.append(os.getpid())
+        flag.touch()
+
+    results = in_workers(_wait_for_flag, [[str(flag)], [str(flag)]], 2, meanwhile=meanwhile)
+    assert ran_in == [os.getpid()]
+    # Both workers were still running when the parent raised the flag, and they ran elsewhere.
+    assert [saw for part in results for _, saw in part] == [True, True]
+    assert os.getpid() not in {pid for part in results for pid, _ in part}
