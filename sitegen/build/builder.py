@@ -190,11 +190,12 @@ class Builder(PageLoader, RenderStep, VerificationStep):
         self._processes = 1
         old_records: dict[str, PageRecord] = state.get("records", {})
         records = dict(old_records)
-        templates = self._get_templates(config, scan, state, old_scan)
-        # While workers parse, this process compiles the templates the render step will need.
-        changed_pages = self._refresh_pages(config, scan["content"], old_scan.get("content", {}), records,
-                                            includes_now, state.get("includes", {}), full, report,
-                                            meanwhile=lambda: templates.prepare(template_names(scan)))
+        # While workers parse, this process loads Jinja and compiles the templates the render step will need.
+        changed_pages = self._refresh_pages(
+            config, scan["content"], old_scan.get("content", {}), records, includes_now, state.get("includes", {}),
+            full, report, meanwhile=lambda: self._get_templates(config, scan, state, old_scan).prepare(
+                template_names(scan)),
+        )
         verified = self._apply_verification(config, records, changed_pages, verified_then, full)
         images = self._image_step(config)
         # Images of the pages just parsed, and of those showing an image file that changed.
@@ -238,6 +239,7 @@ class Builder(PageLoader, RenderStep, VerificationStep):
                                   set(outputs_by_path(site)), report,
                                   bundle_assets(site, scan.get("content_files", {})), images=variants)
 
+        templates = self._get_templates(config, scan, state, old_scan)
         staging = self.out_dir.parent / f".{self.out_dir.name}.sitegen-staging-{os.getpid()}"
         if staging.exists():
             shutil.rmtree(staging)
