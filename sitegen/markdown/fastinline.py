@@ -1,0 +1,297 @@
+"""Inline parsing with markdown-it-py's rules, doing less around them.
+
+Replaces `ParserInline.parse` and `.tokenize` (the loop that `sitegen.markdown.dispatch` already
+narrowed to the rules that can match each character). What changes, and why the tokens stay
+those of markdown-it-py:
+
+- The loop jumps straight to the next *active* position: one regex search per run of text
+  instead of the text rule, a dict lookup and a one-character append at every terminator
+  (`-`, `#`, `:`, `w` …). A character is active when some rule other than `text` can match
+  there (the dispatch tables know which); `w`, `!` and `:` only where the rule asked there can
+  get past its first test (`www.`, `![`). Pending
+  text is the same string either way, and every rule is asked at the same positions, with the
+  same state, as before.
+- Content with no active position at all (a third of the inline tokens of a blog: headings,
+  table cells, plain sentences) is one text token, which is what the loop would make.
+- The post-processing rules (`balance_pairs`, `strikethrough`, `emphasis`, `fragments_join`)
+  only act on delimiters (`*`, `_`, `~` runs); without any they change nothing (token levels
+  are already those `fragments_join` would compute, and no two text tokens are adjacent).
+- Tokens are built with their fields set directly rather than through the dataclass
+  `__init__` and `__post_init__` (the same values: see `_token`).
+
+Only the rules this module knows (markdown-it-py's, mdit_py_plugins' math and footnotes,
+sitegen's autolinks) are covered: with any other rule enabled, or another post-processing
+rule, the stock code runs. `tests/markdown/test_fastinline.py` compares the tokens with stock
+markdown-it-py on the CommonMark spec, the example site and the wolfgirl corpus.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import types
+from collections.abc import Callable
+from typing import Any, Literal
+
+from markdown_it import MarkdownIt, helpers
+from markdown_it.helpers import parseLinkLabel
+from markdown_it.parser_inline import ParserInline
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+
+from sitegen.markdown.dispatch import INLINE_FIRST, _inline_skip_token, _inline_table, _inline_tokenize
+
+# Where a rule, alone at its character, can get past its first test: narrower than the
+# character itself. (Literal prefixes only: a lookbehind would make every search ten times slower.)
+_NARROWER: dict[str, tuple[tuple[str, ...], str]] = {
+    "w": (("autolink_www",), r"www\."),
+    "!": (("image",), r"!\["),
+}
+
+# The post-processing rules that act only on delimiters.
+_POST_RULES = ("balance_pairs", "strikethrough", "emphasis", "fragments_join")
+
+_TOKEN_FIELDS = ("type", "tag", "nesting", "attrs", "map", "level", "children", "content", "markup", "info",
+                 "meta", "block", "hidden")
+_FIELDS_MATCH = tuple(f.name for f in dataclasses.fields(Token)) == _TOKEN_FIELDS
+
+
+def _token(ttype: str, tag: str, nesting: Literal[-1, 0, 1], content: str = "", level: int = 0) -> Token:
+    """Token(ttype, tag, nesting) with content and level set, without the dataclass machinery."""
+    token = object.__new__(Token)
+    token.type = ttype
+    token.tag = tag
+    token.nesting = nesting
+    token.attrs = {}
+    token.map = None
+    token.level = level
+    token.children = None
+    token.content = content
+    token.markup = ""
+    token.info = ""
+    token.meta = {}
+    token.block = False
+    token.hidden = False
+    return token
+
+
+if not _FIELDS_MATCH:  # a markdown-it-py with other Token fields: build them its way
+    def _token(ttype: str, tag: str, nesting: Literal[-1, 0, 1], content: str = "", level: int = 0) -> Token:
+        token = Token(ttype, tag, nesting)
+        token.content = content
+        token.level = level
+        return token
+
+
+class _State(StateInline):
+    """StateInline whose push/pushPending build tokens directly (same tokens, same bookkeeping),
+    carrying the parser's plan for the loops it enters."""
+
+    plan: _Plan | None = None
+    max_nesting = 0
+
+    def pushPending(self) -> Token:
+        token = _token("text", "", 0, self.pending, self.pendingLevel)
+        self.tokens.append(token)
+        self.pending = ""
+        return token
+
+    def push(self, ttype: str, tag: str, nesting: Literal[-1, 0, 1]) -> Token:
+        if self._pending_buffer or self._pending:
+            self.pushPending()
+        token_meta = None
+        if nesting < 0:
+            self.level -= 1
+            self.delimiters = self._prev_delimiters.pop()
+        token = _token(ttype, tag, nesting, "", self.level)
+        if nesting > 0:
+            self.level += 1
+            self._prev_delimiters.append(self.delimiters)
+            self.delimiters = []
+            token_meta = {"delimiters": self.delimiters}
+        self.pendingLevel = self.level
+        self.tokens.append(token)
+        self.tokens_meta.append(token_meta)
+        return token
+
+
+class _Plan:
+    """For one compiled rule list: the active-position regex and the rules per character,
+    or `active is None` when some rule is not one whose first character is known."""
+
+    def __init__(self, parser: ParserInline) -> None:
+        self.rules = parser.ruler.getRules("")
+        self.rules2 = parser.ruler2.getRules("")
+        self.terminator_re = parser.terminator_re
+        self.table = _inline_table(parser)
+        self.active: re.Pattern[str] | None = None
+        enabled = [rule for rule in parser.ruler.__rules__ if rule.enabled]
+        names = [rule.name for rule in enabled]
+        self.text_rule = enabled[0].fn if names and names[0] == "text" else None
+        names2 = [rule.name for rule in parser.ruler2.__rules__ if rule.enabled]
+        self.post_only_delimiters = names2 == list(_POST_RULES)
+        if not names or names[0] != "text" or any(name not in INLINE_FIRST for name in names[1:]):
+            return
+        chars = sorted({ch for name in names[1:] for ch in INLINE_FIRST[name]})
+        if any(parser.terminator_re.match(ch) is None for ch in chars):
+            return  # a rule at a character the text rule runs over: leave it to the plain loop
+        names_at = {ch: [name for name in names[1:] if ch in INLINE_FIRST[name]] for ch in chars}
+        plain = [ch for ch in chars if ch not in _NARROWER or tuple(names_at[ch]) != _NARROWER[ch][0]]
+        narrow = [_NARROWER[ch][1] for ch in chars if ch not in plain]
+        self.active = re.compile("|".join(["[" + re.escape("".join(plain)) + "]", *narrow]))
+
+
+def _plan(parser: ParserInline) -> _Plan:
+    plan: _Plan | None = parser.__dict__.get("_sitegen_plan")
+    if (plan is None or plan.rules is not parser.ruler.getRules("") or plan.rules2 is not parser.ruler2.getRules("")
+            or plan.terminator_re is not parser.terminator_re):
+        plan = _Plan(parser)
+        parser.__dict__["_sitegen_plan"] = plan
+    return plan
+
+
+def _state_plan(state: StateInline) -> tuple[_Plan, int]:
+    """The plan and maxNesting: those of the parse that made the state, else looked up."""
+    plan = getattr(state, "plan", None)
+    if plan is not None:
+        return plan, state.max_nesting  # type: ignore[attr-defined]
+    return _plan(state.md.inline), state.md.options["maxNesting"]
+
+
+def _tokenize(self: ParserInline, state: StateInline, found: re.Match[str] | None = None) -> None:
+    """ParserInline.tokenize, jumping from one active position to the next (`found`: the
+    first one, if the caller has already searched for it)."""
+    plan, max_nesting = _state_plan(state)
+    active = plan.active
+    if active is None:
+        _inline_tokenize(self, state)
+        return
+    table = plan.table
+    by_char, build = table.by_char, table.build
+    search = active.search
+    end = state.posMax
+    src = state.src
+    append = state.append_pending
+
+    pos = state.pos
+    while pos < end:
+        if found is None:
+            found = search(src, pos, end)
+            if found is None:
+                append(src[pos:end])
+                state.pos = end
+                break
+        at = found.start()
+        found = None
+        if at > pos:
+            append(src[pos:at])
+        state.pos = pos = at
+        ok = False
+        if state.level < max_nesting:
+            ch = src[pos]
+            rules: list[Callable[..., bool]] | None = by_char.get(ch)
+            if rules is None:
+                rules = build(ch)
+            for rule in rules:
+                ok = rule(state, False)
+                if ok:
+                    if state.pos <= pos:
+                        raise RuntimeError("inline rule didn't increment state.pos")
+                    break
+        if ok:
+            pos = state.pos
+            continue
+        append(src[pos])
+        state.pos = pos = pos + 1
+
+    if state.pending:
+        state.pushPending()
+
+
+def _parse_link_label(state: StateInline, start: int, disableNested: bool = False) -> int:
+    """markdown-it-py's parseLinkLabel with ParserInline.skipToken inlined: the same steps and
+    the same entries in `state.cache`, with the text rule's step (to the next terminator) and
+    a character no rule can match at (one on) taken without calling anything."""
+    plan, max_nesting = _state_plan(state)
+    if plan.active is None or state.md.inline.skipToken.__func__ is not _inline_skip_token:  # type: ignore[attr-defined]
+        return parseLinkLabel(state, start, disableNested)
+    by_char, build = plan.table.by_char, plan.table.build
+    terminator = plan.terminator_re.search
+    src = state.src
+    cache = state.cache
+    old_pos = state.pos
+    level = 1
+    pos = start + 1
+    while pos < state.posMax:
+        marker = src[pos]
+        if marker == "]":
+            level -= 1
+            if level == 0:
+                state.pos = old_pos
+                return pos
+        prev = pos
+        step = cache.get(pos)
+        if step is None:
+            if state.level >= max_nesting:
+                step = state.posMax + 1
+            else:
+                rules = by_char.get(marker)
+                if rules is None:
+                    rules = build(marker)
+                if rules and rules[0] is plan.text_rule:
+                    # the text rule, silent: on to the next terminator (searched past posMax, as it does)
+                    found = terminator(src, pos)
+                    step = found.start() if found is not None else state.posMax
+                else:
+                    state.pos = pos
+                    ok = False
+                    for rule in rules:
+                        state.level += 1
+                        ok = rule(state, True)
+                        state.level -= 1
+                        if ok:
+                            if state.pos <= pos:
+                                raise RuntimeError("inline rule didn't increment state.pos")
+                            break
+                    step = state.pos if ok else state.pos + 1
+            cache[pos] = step
+        pos = step
+        if marker == "[":
+            if prev == pos - 1:
+                level += 1
+            elif disableNested:
+                state.pos = old_pos
+                return -1
+    state.pos = old_pos
+    return -1
+
+
+def _parse(self: ParserInline, src: str, md: MarkdownIt, env: Any, tokens: list[Token]) -> list[Token]:
+    """ParserInline.parse: one text token where no rule but `text` can match."""
+    plan = _plan(self)
+    found = None
+    if plan.active is not None and plan.post_only_delimiters:
+        found = plan.active.search(src)
+        if found is None:
+            if src:
+                tokens.append(_token("text", "", 0, src))
+            return tokens
+    state = _State(src, md, env, tokens)
+    state.plan = plan
+    state.max_nesting = md.options["maxNesting"]
+    _tokenize(self, state, found)
+    # Of the rules it knows, only emphasis and strikethrough make delimiters, at `*`, `_` and `~`.
+    if plan.active is None or not plan.post_only_delimiters or "*" in src or "_" in src or "~" in src:
+        for rule in plan.rules2:
+            rule(state)
+    return state.tokens
+
+
+def use_fast_inline(md: MarkdownIt) -> None:
+    """Install the inline parse, its loop and link-label reading on this instance (after
+    `use_fast_dispatch`, whose skipToken the label reading takes the place of)."""
+    md.inline.tokenize = types.MethodType(_tokenize, md.inline)  # type: ignore[method-assign]
+    md.inline.parse = types.MethodType(_parse, md.inline)  # type: ignore[method-assign]
+    ns = {name: getattr(md.helpers, name) for name in helpers.__all__}
+    ns["parseLinkLabel"] = _parse_link_label
+    md.helpers = types.SimpleNamespace(**ns)  # type: ignore[assignment]
