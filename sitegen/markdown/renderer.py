@@ -70,6 +70,9 @@ def _plain_text(children: Sequence[Token]) -> str:
     return " ".join("".join(parts).split())
 
 
+# The block tokens the walk looks at; it passes over the others.
+_WALKED = frozenset({"inline", "heading_open", "paragraph_open", "fence", "html_block", "math_block"})
+
 DEFAULT_SUMMARY_SEPARATOR = "<!-- more -->"
 # Zola's anchor for the place the summary ends; themes link "Continue reading" to it.
 _CONTINUE_READING = '<span id="continue-reading"></span>\n'
@@ -318,8 +321,8 @@ class Renderer:
             slugs.add(f"fnref-{prefix}{n}")
         # Custom ids (`## Title {#id}`) are taken as written; automatic ones must avoid them.
         custom: dict[int, str] = {}
-        for idx, token in enumerate(tokens):
-            if token.type == "heading_open" and (children := tokens[idx + 1].children):
+        for idx in [i for i, token in enumerate(tokens) if token.type == "heading_open"]:
+            if children := tokens[idx + 1].children:
                 last = children[-1]
                 if last.type == "text" and (found := custom_id(last.content)) is not None:
                     last.content = found[0].rstrip()
@@ -330,6 +333,8 @@ class Renderer:
         paragraphs: list[int] = []
         for idx, token in enumerate(tokens):
             kind = token.type
+            if kind not in _WALKED:
+                continue
             if kind == "inline":
                 if token.children:
                     self._walk_inline(token.children, walk, line_offset + (token.map[0] + 1 if token.map else 1))
@@ -375,7 +380,14 @@ class Renderer:
         return walk
 
     def _is_separator(self, text: str) -> bool:
-        return len(text) < 200 and _squeeze(text) == self._separator
+        if len(text) >= 200:
+            return False
+        # Most paragraphs differ in their first character, which needs no squeezing: the first
+        # non-space character, lowered, starts the squeezed text.
+        first = self._separator[:1]
+        if first and text.lstrip()[:1].lower()[:1] != first:
+            return False
+        return _squeeze(text) == self._separator
 
     def _separator_paragraph(self, tokens: list[Token], idx: int) -> bool:
         """A paragraph that is only the separator (a custom one in words, `<!--more-->` inline)
@@ -398,6 +410,8 @@ class Renderer:
         in_link = 0
         for child in children:
             kind = child.type
+            if kind == "text":
+                continue
             if kind == "link_close":
                 in_link -= 1
             elif kind in ("softbreak", "hardbreak"):
