@@ -1,12 +1,18 @@
-"""markdown-it-py 4's `list`, `hr` and `reference` block rules, giving the same answers, tokens
-and state changes with less work per call, and the tables of which rules to ask at a line.
-`sitegen.markdown.fastblock` installs them.
+"""markdown-it-py 4's `list`, `hr`, `heading`, `html_block` and `reference` block rules, giving
+the same answers, tokens and state changes with less work per call, and the tables of which
+rules to ask at a line. `sitegen.markdown.fastblock` installs them.
 
 - `list_block` is upstream's rule line for line, with list markers read by a regex, the
   state's tables held in locals, the terminator rules asked per first character of the line
   (`Rules`, as the tokenizer does), no debug logging and one options lookup.
 - `hr` matches the whole line with one regex: a marker and at least two more of it, with
   only spaces and tabs between (upstream's character loop); the token is upstream's.
+- `heading` reads the `#` run and trims the closing sequence with str methods instead of
+  character loops; the tokens are upstream's.
+- `html_block` finds which of upstream's HTML_SEQUENCES a line opens with one regex, their
+  opening patterns in order as alternatives (each is anchored at the line's start, so the
+  first alternative that matches is the first sequence that does). That answers the terminator
+  checks and the lines that open no block; a block that opens goes to upstream's rule.
 - `reference` reads a one-line definition (`[label]: destination`, no title) with a regex and
   the same helpers (`parseLinkDestination`, `normalizeLink`, `validateLink`,
   `normalizeReference`); upstream also joins the next line, asking every terminator rule about
@@ -20,11 +26,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from markdown_it.common.utils import normalizeReference
+from markdown_it.common.utils import mdTrim, normalizeReference
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_block import code as stock_code
+from markdown_it.rules_block import html_block as stock_html_block
 from markdown_it.rules_block import reference as stock_reference
 from markdown_it.rules_block import table as stock_table
+from markdown_it.rules_block.html_block import HTML_SEQUENCES
 from markdown_it.rules_block.list import markTightParagraphs
 
 from sitegen.markdown.dispatch import BLOCK_FIRST
@@ -39,6 +47,14 @@ DELIMITER_ROW = re.compile(r"(?:[|:][-|: \t]|-[-|:])[-|: \t]*")
 _ORDERED = re.compile(r"[0-9]{1,9}[.)]")
 _BULLET = re.compile(r"[*+-]")
 _HR = re.compile(r"(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,}")
+_HASHES = re.compile("#*")
+# HTML_SEQUENCES' opening patterns as one alternation, group s<i> for sequence i.
+_HTML_OPENERS = re.compile(
+    "|".join(
+        f"(?P<s{i}>{'(?i:' if opener.flags & re.IGNORECASE else '(?:'}{opener.pattern}))"
+        for i, (opener, _, _) in enumerate(HTML_SEQUENCES)
+    )
+)
 # A reference label on one line: `[`, then anything but brackets and backslashes (and, by the
 # match's end, newlines); the character after it says how upstream's label scan ends.
 _LABEL = re.compile(r"\[[^\[\]\\]*")
@@ -141,6 +157,60 @@ def hr(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
     # Upstream counts the first marker twice.
     token.markup = marker * (src.count(marker, pos, maximum) + 1)
     return True
+
+
+def heading(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
+    """markdown-it-py's heading rule (ATX headings)."""
+    if state._code_enabled and state.sCount[startLine] - state.blkIndent >= 4:
+        return False
+    src = state.src
+    pos = state.bMarks[startLine] + state.tShift[startLine]
+    maximum = state.eMarks[startLine]
+    if pos >= maximum or src[pos] != "#":
+        return False
+    end = _HASHES.match(src, pos, maximum).end()  # type: ignore[union-attr]
+    level = end - pos
+    if level > 6 or (end < maximum and src[end] != " " and src[end] != "\t"):
+        return False
+    if silent:
+        return True
+
+    # Drop trailing spaces, then a closing run of `#` that follows a space or tab.
+    text = src[end:maximum].rstrip(" \t")
+    unclosed = text.rstrip("#")
+    if unclosed and unclosed[-1] in " \t":
+        text = unclosed
+
+    state.line = startLine + 1
+    tag = "h" + str(level)
+    token = state.push("heading_open", tag, 1)
+    token.markup = "########"[:level]
+    token.map = [startLine, state.line]
+    token = state.push("inline", "", 0)
+    token.content = mdTrim(text)
+    token.map = [startLine, state.line]
+    token.children = []
+    token = state.push("heading_close", tag, -1)
+    token.markup = "########"[:level]
+    return True
+
+
+def html_block(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
+    """markdown-it-py's html_block rule."""
+    if state._code_enabled and state.sCount[startLine] - state.blkIndent >= 4:
+        return False
+    if not state.md.options.get("html", None):
+        return False
+    src = state.src
+    pos = state.bMarks[startLine] + state.tShift[startLine]
+    if pos >= len(src) or src[pos] != "<":
+        return False
+    found = _HTML_OPENERS.match(src[pos : state.eMarks[startLine]])
+    if found is None:
+        return False
+    if silent:
+        return HTML_SEQUENCES[int(found.lastgroup[1:])][2]  # type: ignore[index]
+    return stock_html_block(state, startLine, endLine, silent)
 
 
 def list_block(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:

@@ -16,7 +16,7 @@ start with. This module takes the rest of the per-line overhead out of markdown-
   checks as `paragraph` and, finding no underline, returns False leaving `parentType` at
   "paragraph"; `paragraph` then reads them again. Both read to `state.lineMax` only when
   `endLine` is it; otherwise the two rules run as they are.
-- the `list`, `hr` and `reference` rules are those of `sitegen.markdown.blockrules`, installed
+- the `list`, `hr`, `heading`, `html_block` and `reference` rules are those of `sitegen.markdown.blockrules`, installed
   in place of markdown-it-py's (only where the ruler holds markdown-it-py's own).
 
 `tests/markdown/test_fastblock.py` compares tokens and env with stock markdown-it-py on the
@@ -34,7 +34,7 @@ from typing import Any, Literal
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import mdTrim
-from markdown_it.rules_block import StateBlock, hr, list_block, reference
+from markdown_it.rules_block import StateBlock, heading, hr, html_block, list_block, reference
 from markdown_it.token import Token
 from markdown_it.utils import EnvType
 
@@ -309,6 +309,8 @@ def use_fast_block(md: MarkdownIt) -> None:
     for name, stock, fast in (
         ("list", list_block, blockrules.list_block),
         ("hr", hr, blockrules.hr),
+        ("heading", heading, blockrules.heading),
+        ("html_block", html_block, blockrules.html_block),
         ("reference", reference, blockrules.reference),
     ):
         for rule in ruler.__rules__:

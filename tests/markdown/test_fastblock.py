@@ -107,6 +107,9 @@ LINES = st.sampled_from(
         "[ref]:/tight", "[ Ref  ]: /ws", "[ref]: /u 'open", "close'", "  [ind]: /i", "text\\", "a  ", " \t ",
         "3. three", "123456789) nine", "1234567890. ten", "1.", "-", "*", "- [X] Done", "- [x]", "+ [ ]\tt", "* * *",
         "_ _ _", "-\t-\t-", "  1) one", "     - five", "*\titem", "- ```", "- # h", "- > q", "1. - a",
+        "## closing ##", "# trailing #  ", "#\tx", "#5", "####### seven", "# #", "#", "### a#", "###### ###",
+        "<?php x ?>", "<!DOCTYPE html>", "<![CDATA[ x ]]>", "<script>", "<SCRIPT type=x>", "</pre>", "<textarea>",
+        "<a href='x'>", "<span>text", "</custom>", "<Div class=x>", "-->", "<!-- open", "<br/>", "<x-y z>",
     ]
 )
 DOCS = st.lists(LINES, max_size=30).map("\n".join)
