@@ -70,6 +70,11 @@ def _plain_text(children: Sequence[Token]) -> str:
     return " ".join("".join(parts).split())
 
 
+# Characters where an inline rule of `render_inline`'s parser other than `text` can start
+# (newline, escape, backticks, strikethrough, emphasis, link, image, autolink, entity), and those
+# its normalisation rewrites (CR, NUL).
+_INLINE_MARKUP = re.compile(r"[\n\r\0\\`~*_\[\]!<&]")
+
 # The block tokens the walk looks at; it passes over the others.
 _WALKED = frozenset({"inline", "heading_open", "paragraph_open", "fence", "html_block", "math_block"})
 
@@ -238,6 +243,10 @@ class Renderer:
         while `<title>`, meta tags and feeds want the words alone. `links=False` for titles,
         which themes put inside a link of their own (nested links are invalid HTML).
         """
+        if not _INLINE_MARKUP.search(text):
+            # Most titles are words alone: no rule but `text` can match them, so markdown-it
+            # would give one text token, escaped (tests/markdown/test_fasthtml.py compares).
+            return escapeHtml(text), " ".join(text.split())
         md = self._inline_md.get(links)
         if md is None:
             # No raw HTML here: a title such as "Why <div> soup" means the words, not a tag.

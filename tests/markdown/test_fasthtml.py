@@ -12,9 +12,10 @@ from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 
 from sitegen.errors import ContentError
+from sitegen.frontmatter import split
 from sitegen.markdown import Renderer
 from sitegen.markdown.fasthtml import FastRendererHTML
-from sitegen.markdown.renderer import make_parser
+from sitegen.markdown.renderer import _plain_text, make_parser
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpora" / "wolfgirl" / "content"
@@ -88,17 +89,26 @@ def test_xhtml_and_breaks_options_render_the_same(text: str, xhtml: bool, breaks
     assert fast.render(text) == stock.render(text)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(SCRAPS)
+def _stock_inline(text: str, links: bool) -> tuple[str, str]:
+    """render_inline as markdown-it-py alone would do it: parse, stock renderer, plain words."""
+    md = MarkdownIt("commonmark", {"html": False}).enable(["strikethrough"])
+    if not links:
+        md.disable(["link", "image", "autolink"])
+    tokens = md.parseInline(text, {})
+    children = tokens[0].children if tokens and tokens[0].children else []
+    return md.renderer.render(tokens, md.options, {}), _plain_text(children)
+
+
+TITLE = Renderer()
+WORDY = st.text(st.sampled_from(list("aZé日 \t\u00a0\"'>#$%^(){}|=+-:;,.?/0123456789")), max_size=30)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(SCRAPS, WORDY, st.tuples(WORDY, st.sampled_from(list("\n\r\0\\`~*_[]!<&")), WORDY).map("".join)))
 def test_titles_render_the_same(text: str) -> None:
-    line = " ".join(text.split("\n"))
-    fast, stock = Renderer(), Renderer()
+    """Titles and descriptions: words alone skip the parser, anything else is parsed."""
     for links in (True, False):
-        got = fast.render_inline(line, links=links)
-        stock.render_inline("", links=links)
-        md = stock._inline_md[links]
-        md.renderer = RendererHTML(md)
-        assert got == stock.render_inline(line, links=links)
+        assert TITLE.render_inline(text, links=links) == _stock_inline(text, links)
 
 
 def _pages() -> list[Path]:
@@ -132,3 +142,20 @@ def test_a_replaced_rule_is_still_called() -> None:
     md.add_render_rule("em_open", lambda self, tokens, idx, options, env: "<i>")
     md.add_render_rule("html_block", lambda self, tokens, idx, options, env: "[block]")
     assert md.render("one *two*\nthree\n\n<div>\n") == "<p>ONE <i>TWO</em> / THREE</p>\n[block]"
+
+
+def test_every_title_and_description_renders_the_same() -> None:
+    """The example site's and (when present) the wolfgirl corpus's front matter."""
+    paths = _pages() + (sorted(CORPUS.rglob("*.md")) if CORPUS.is_dir() else [])
+    seen = 0
+    for path in paths:
+        try:
+            meta = split(path.read_text("utf-8"), str(path), required=False).meta
+        except ContentError:
+            continue
+        for key in ("title", "description"):
+            if isinstance(meta.get(key), str):
+                seen += 1
+                for links in (True, False):
+                    assert TITLE.render_inline(meta[key], links=links) == _stock_inline(meta[key], links), path
+    assert seen > 30
