@@ -17,7 +17,11 @@ those of markdown-it-py:
   only act on delimiters (`*`, `_`, `~` runs); without any they change nothing (token levels
   are already those `fragments_join` would compute, and no two text tokens are adjacent).
 - Tokens are built with their fields set directly rather than through the dataclass
-  `__init__` and `__post_init__` (the same values: see `_token`).
+  `__init__` and `__post_init__` (the same values: see `_token`); pending text is flushed
+  without going through the `pending` property.
+- markdown-it-py's newline rule is run inside the loop (`_newline`, the same steps), link
+  labels are read with `skipToken` inlined (`_parse_link_label`: the same steps and skip-cache
+  entries), and the core `inline` rule looks the plan up once per document.
 
 Only the rules this module knows (markdown-it-py's, mdit_py_plugins' math and footnotes,
 sitegen's autolinks) are covered: with any other rule enabled, or another post-processing
@@ -36,7 +40,10 @@ from typing import Any, Literal
 from markdown_it import MarkdownIt, helpers
 from markdown_it.helpers import parseLinkLabel
 from markdown_it.parser_inline import ParserInline
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_core.inline import inline as core_inline
 from markdown_it.rules_inline import StateInline
+from markdown_it.rules_inline.newline import newline
 from markdown_it.token import Token
 
 from sitegen.markdown.dispatch import INLINE_FIRST, _inline_skip_token, _inline_table, _inline_tokenize
@@ -91,9 +98,13 @@ class _State(StateInline):
     max_nesting = 0
 
     def pushPending(self) -> Token:
-        token = _token("text", "", 0, self.pending, self.pendingLevel)
+        # The `pending` property and setter, inlined: the text is `_pending` and the buffer.
+        buffer = self._pending_buffer
+        text = self._pending + "".join(buffer) if buffer else self._pending
+        token = _token("text", "", 0, text, self.pendingLevel)
         self.tokens.append(token)
-        self.pending = ""
+        self._pending = ""
+        self._pending_buffer = []
         return token
 
     def push(self, ttype: str, tag: str, nesting: Literal[-1, 0, 1]) -> Token:
@@ -128,6 +139,8 @@ class _Plan:
         enabled = [rule for rule in parser.ruler.__rules__ if rule.enabled]
         names = [rule.name for rule in enabled]
         self.text_rule = enabled[0].fn if names and names[0] == "text" else None
+        # markdown-it-py's own newline rule, alone at "\n": taken inside the loop (`_newline`).
+        self.own_newline = [rule.fn for rule in enabled if "\n" in INLINE_FIRST.get(rule.name, "")] == [newline]
         names2 = [rule.name for rule in parser.ruler2.__rules__ if rule.enabled]
         self.post_only_delimiters = names2 == list(_POST_RULES)
         if not names or names[0] != "text" or any(name not in INLINE_FIRST for name in names[1:]):
@@ -172,6 +185,7 @@ def _tokenize(self: ParserInline, state: StateInline, found: re.Match[str] | Non
     end = state.posMax
     src = state.src
     append = state.append_pending
+    own_newline = plan.own_newline
 
     pos = state.pos
     while pos < end:
@@ -189,6 +203,9 @@ def _tokenize(self: ParserInline, state: StateInline, found: re.Match[str] | Non
         ok = False
         if state.level < max_nesting:
             ch = src[pos]
+            if ch == "\n" and own_newline:
+                pos = state.pos = _newline(state, src, pos, end)
+                continue
             rules: list[Callable[..., bool]] | None = by_char.get(ch)
             if rules is None:
                 rules = build(ch)
@@ -206,6 +223,25 @@ def _tokenize(self: ParserInline, state: StateInline, found: re.Match[str] | Non
 
     if state.pending:
         state.pushPending()
+
+
+def _newline(state: StateInline, src: str, pos: int, end: int) -> int:
+    """markdown-it-py's newline rule at `pos` (not silent): a softbreak, or a hardbreak after
+    two spaces, trailing spaces taken off pending text; the next line's leading spaces and tabs
+    skipped. Returns the new position."""
+    pending = state.pending
+    if pending.endswith("  "):
+        state.pending = pending.rstrip(" ")
+        state.push("hardbreak", "br", 0)
+    elif pending.endswith(" "):
+        state.pending = pending[:-1]
+        state.push("softbreak", "br", 0)
+    else:
+        state.push("softbreak", "br", 0)
+    pos += 1
+    while pos < end and src[pos] in " \t":
+        pos += 1
+    return pos
 
 
 def _parse_link_label(state: StateInline, start: int, disableNested: bool = False) -> int:
@@ -266,9 +302,20 @@ def _parse_link_label(state: StateInline, start: int, disableNested: bool = Fals
     return -1
 
 
+def _has_delimiters(state: StateInline) -> bool:
+    """Whether emphasis or strikethrough left a delimiter, at the top level or inside a link."""
+    if state.delimiters:
+        return True
+    return any(meta is not None and meta["delimiters"] for meta in state.tokens_meta)
+
+
 def _parse(self: ParserInline, src: str, md: MarkdownIt, env: Any, tokens: list[Token]) -> list[Token]:
     """ParserInline.parse: one text token where no rule but `text` can match."""
-    plan = _plan(self)
+    return _parse_planned(self, _plan(self), md.options["maxNesting"], src, md, env, tokens)
+
+
+def _parse_planned(self: ParserInline, plan: _Plan, max_nesting: int, src: str, md: MarkdownIt, env: Any,
+                   tokens: list[Token]) -> list[Token]:
     found = None
     if plan.active is not None and plan.post_only_delimiters:
         found = plan.active.search(src)
@@ -278,13 +325,32 @@ def _parse(self: ParserInline, src: str, md: MarkdownIt, env: Any, tokens: list[
             return tokens
     state = _State(src, md, env, tokens)
     state.plan = plan
-    state.max_nesting = md.options["maxNesting"]
+    state.max_nesting = max_nesting
     _tokenize(self, state, found)
     # Of the rules it knows, only emphasis and strikethrough make delimiters, at `*`, `_` and `~`.
-    if plan.active is None or not plan.post_only_delimiters or "*" in src or "_" in src or "~" in src:
+    if (plan.active is None or not plan.post_only_delimiters
+            or (("*" in src or "_" in src or "~" in src) and _has_delimiters(state))):
         for rule in plan.rules2:
             rule(state)
     return state.tokens
+
+
+def _core_inline(state: StateCore) -> None:
+    """markdown-it-py's core `inline` rule (every inline token's children parsed), with the
+    plan looked up once per document rather than once per token."""
+    md = state.md
+    parser = md.inline
+    if getattr(parser.parse, "__func__", None) is not _parse:
+        core_inline(state)
+        return
+    plan = _plan(parser)
+    max_nesting = md.options["maxNesting"]
+    env = state.env
+    for token in state.tokens:
+        if token.type == "inline":
+            if token.children is None:
+                token.children = []
+            _parse_planned(parser, plan, max_nesting, token.content, md, env, token.children)
 
 
 def use_fast_inline(md: MarkdownIt) -> None:
@@ -295,3 +361,5 @@ def use_fast_inline(md: MarkdownIt) -> None:
     ns = {name: getattr(md.helpers, name) for name in helpers.__all__}
     ns["parseLinkLabel"] = _parse_link_label
     md.helpers = types.SimpleNamespace(**ns)  # type: ignore[assignment]
+    if any(rule.name == "inline" and rule.fn is core_inline for rule in md.core.ruler.__rules__):
+        md.core.ruler.at("inline", _core_inline)

@@ -114,6 +114,16 @@ def test_deep_nesting_and_labels_parse_the_same(text: str) -> None:
     _same(text + REFS)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["a\n\tb", "a \n \t b", "a  \n\t\tb", "a   \nb", "  \nb", "a\\\n\tb", "[a  \n\tb](c) *d \n e*", "a\n"],
+)
+def test_line_breaks_parse_the_same(text: str) -> None:
+    """Soft and hard breaks: trailing spaces off the text before, spaces and tabs skipped after."""
+    _same(text)
+    assert _parsed(FAST, text)[0][1]["children"]
+
+
 def test_a_rule_it_does_not_know_is_asked_where_markdown_it_asks_it() -> None:
     """With a plugin's rule in the list the stock loop runs, so the rule sees every position
     and the tokens it makes are kept."""
