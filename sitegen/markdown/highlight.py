@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from io import StringIO
 from typing import Protocol
 
+import pygments
 from markdown_it.common.utils import escapeHtml
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
@@ -19,6 +21,10 @@ from sitegen.fence import FenceInfo
 from sitegen.markdown.codehtml import format_tokens
 from sitegen.markdown.fastlex import speed_up
 from sitegen.markdown.palette import STYLES
+
+# fastlex and codehtml follow Pygments 2's RegexLexer loop and HtmlFormatter internals (tests
+# compare them with Pygments on the pinned version); under another major version Pygments' own run.
+FAST_PYGMENTS = pygments.__version__.split(".")[0] == "2"
 
 LIGHT_SCOPE = ".highlight"
 DARK_SCOPES = ("html:not([data-theme=light]) .highlight", "html[data-theme=dark] .highlight")
@@ -113,7 +119,9 @@ class Highlighter:
         found: Lexer | None = None
         if lang in self._builtin:
             # stripnl=False: leading/trailing blank lines are part of what the author wrote.
-            found = speed_up(get_lexer_by_name(lang, stripnl=False, ensurenl=True))
+            found = get_lexer_by_name(lang, stripnl=False, ensurenl=True)
+            if FAST_PYGMENTS:
+                found = speed_up(found)
         # Unknown names are cached too, but the cache must not grow without bound on
         # adversarial input (every fence a different made-up language).
         if len(self._lexers) < 1024:
@@ -141,7 +149,12 @@ class Highlighter:
                 body = escapeHtml(code)
             else:
                 highlighted = True
-                body = format_tokens(self._formatter, lexer.get_tokens(code))
+                if FAST_PYGMENTS:
+                    body = format_tokens(self._formatter, lexer.get_tokens(code))
+                else:
+                    out = StringIO()
+                    self._formatter.format(lexer.get_tokens(code), out)
+                    body = out.getvalue()
                 if self.cache is not None:
                     self.cache.put(key, body)
         if lines is not None and (lines.linenos or lines.hl_lines) and body:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import markdown_it
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
@@ -154,6 +155,11 @@ def render_code_inline(
     return f"<code{self.renderAttrs(token)}>{body}</code>"
 
 
+# The fast paths follow markdown-it-py 4's own loops and rules line for line, and the tests compare
+# them with it on the pinned version; under another major version markdown-it-py's code runs.
+FAST_PATHS = markdown_it.__version__.split(".")[0] == "4"
+
+
 def make_parser(
     highlighter: Highlighter, footnote_words: tuple[str, str, str], *, fast: bool = True, fast_html: bool | None = None
 ) -> MarkdownIt:
@@ -161,7 +167,9 @@ def make_parser(
     autolinks, footnotes, math, and our render rules. `fast=False` keeps markdown-it-py's own rule
     loops, link reading and renderer (sitegen.markdown.dispatch and .linkdest give the same tokens
     sooner, .fasthtml the same HTML; tests compare the two). `fast_html` picks the renderer alone
-    (default: as `fast`)."""
+    (default: as `fast`). Both are off under a markdown-it-py the fast paths were not written for."""
+    fast = fast and FAST_PATHS
+    fast_html = fast_html and FAST_PATHS if fast_html is not None else None
     md = MarkdownIt("commonmark", {"html": True, "typographer": False, "xhtmlOut": False},
                     renderer_cls=FastRendererHTML if (fast if fast_html is None else fast_html) else RendererHTML)
     # Only `~~strike~~`: GFM's single-tilde form would strike "~5 to ~10" in prose.
