@@ -19,11 +19,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_block import bodies  # the post bodies of a folder, front matter off
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 
-from sitegen import frontmatter
-from sitegen.errors import SitegenError
 from sitegen.markdown.dispatch import use_fast_dispatch
 from sitegen.markdown.highlight import Highlighter
 from sitegen.markdown.linkdest import use_fast_links
@@ -41,17 +41,6 @@ def parsers() -> dict[str, MarkdownIt]:
         "dispatch": dispatch,
         "fastinline": make_parser(Highlighter(), WORDS),
     }
-
-
-def bodies(site: Path) -> list[str]:
-    found = []
-    for path in sorted(site.rglob("*.md")):
-        text = path.read_text("utf-8", errors="replace")
-        try:
-            found.append(frontmatter.split(text, str(path)).body)
-        except SitegenError:
-            found.append(text)
-    return found
 
 
 def inline_seconds(md: MarkdownIt, docs: list[str]) -> float:

@@ -255,23 +255,21 @@ def _paragraph(state: StateBlock, startLine: int, endLine: int, silent: bool) ->
             break
         nextLine += 1
 
-    content = mdTrim(state.getLines(startLine, nextLine, state.blkIndent, False))
+    push_paragraph(state, startLine, nextLine, mdTrim(state.getLines(startLine, nextLine, state.blkIndent, False)))
+    state.parentType = oldParentType
+    return True
 
+
+def push_paragraph(state: StateBlock, startLine: int, nextLine: int, content: str) -> None:
+    """The paragraph rule's tokens, for lines startLine up to nextLine holding `content`."""
     state.line = nextLine
-
     token = state.push("paragraph_open", "p", 1)
     token.map = [startLine, state.line]
-
     token = state.push("inline", "", 0)
     token.content = content
     token.map = [startLine, state.line]
     token.children = []
-
-    token = state.push("paragraph_close", "p", -1)
-
-    state.parentType = oldParentType
-
-    return True
+    state.push("paragraph_close", "p", -1)
 
 
 def _lheading(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:

@@ -40,6 +40,7 @@ from markdown_it.utils import EnvType
 
 from sitegen.markdown import blockrules
 from sitegen.markdown.blockrules import DELIMITER_ROW, RuleFn, Rules, rules
+from sitegen.markdown.dispatch import push_paragraph
 
 _new = object.__new__
 _SPACES = re.compile(" *")
@@ -289,14 +290,7 @@ def _text_block(
         state.parentType = oldParentType
         return
 
-    state.line = nextLine
-    token = state.push("paragraph_open", "p", 1)
-    token.map = [startLine, state.line]
-    token = state.push("inline", "", 0)
-    token.content = content
-    token.map = [startLine, state.line]
-    token.children = []
-    token = state.push("paragraph_close", "p", -1)
+    push_paragraph(state, startLine, nextLine, content)
     # lheading, failing, left "paragraph" there; paragraph restores that.
     state.parentType = "paragraph"
 

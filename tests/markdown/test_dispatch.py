@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from md_compare import documents, parsed, scraps
 
 from sitegen.markdown.dispatch import BLOCK_FIRST, INLINE_FIRST
 from sitegen.markdown.highlight import Highlighter
@@ -18,20 +19,10 @@ FAST = make_parser(Highlighter(), WORDS)
 PLAIN = make_parser(Highlighter(), WORDS, fast=False)
 
 
-def _parsed(md, text: str) -> tuple[list[dict], str]:
-    """The tokens (children included) and what parsing left in env (footnotes, references):
-    all the renderer reads."""
-    env: dict = {"docId": "t"}
-    tokens = [tok.as_dict() for tok in md.parse(text, env)]
-    # The footnote plugin's inline rule sets up an empty env["footnotes"] wherever it is asked,
-    # even where it cannot match; empty or absent reads the same (footnote_tail checks the list).
-    if env.get("footnotes") == {"refs": {}, "list": {}}:
-        del env["footnotes"]
-    return tokens, repr(env)
 
 
 def _same(text: str) -> None:
-    assert _parsed(FAST, text) == _parsed(PLAIN, text)
+    assert parsed(FAST, text) == parsed(PLAIN, text)
 
 
 # Lines and pieces that start every block and inline rule, and the places where one rule
@@ -49,12 +40,8 @@ LINES = st.sampled_from(
         "[a](b.md#c) [^1] [x]( <y> \"t\" )", "a  ", "a\\", "w-w:w@w_w", "=+-%{}#^]",
     ]
 )
-DOCS = st.lists(LINES, max_size=30).map("\n".join)
-SCRAPS = st.lists(
-    st.one_of(LINES, st.sampled_from(["\n", " ", "  ", "[", "]", "(", ")", "<", ">", "!", "`", "*", "_", "$"]),
-              st.text(max_size=6)),
-    max_size=40,
-).map("".join)
+DOCS = documents(LINES)
+SCRAPS = scraps(LINES, ["\n", " ", "  ", "[", "]", "(", ")", "<", ">", "!", "`", "*", "_", "$"])
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
+from md_compare import documents, parsed, scraps
 
 from sitegen.markdown.fastblock import FastStateBlock, use_fast_block
 from sitegen.markdown.highlight import Highlighter
@@ -26,18 +27,10 @@ FAST = make_parser(Highlighter(), WORDS)
 PLAIN = make_parser(Highlighter(), WORDS, fast=False)
 
 
-def _parsed(md: MarkdownIt, text: str) -> tuple[list[dict], str]:
-    env: dict = {"docId": "t"}
-    tokens = [tok.as_dict() for tok in md.parse(text, env)]
-    # The footnote plugin's inline rule sets up an empty env["footnotes"] wherever it is asked
-    # (dispatch asks it less often); empty or absent reads the same.
-    if env.get("footnotes") == {"refs": {}, "list": {}}:
-        del env["footnotes"]
-    return tokens, repr(env)
 
 
 def _same(text: str) -> None:
-    assert _parsed(FAST, text) == _parsed(PLAIN, text)
+    assert parsed(FAST, text) == parsed(PLAIN, text)
 
 
 def test_the_renderer_parses_blocks_with_fastblock() -> None:
@@ -77,7 +70,7 @@ def test_commonmark_spec_alone_gives_markdown_it_commonmark_tokens() -> None:
     use_fast_block(fast)
     for example in SPEC:
         text = example["markdown"]
-        assert _parsed(fast, text) == _parsed(plain, text), example["example"]
+        assert parsed(fast, text) == parsed(plain, text), example["example"]
 
 
 def test_line_tables_are_upstream_ones() -> None:
@@ -112,12 +105,8 @@ LINES = st.sampled_from(
         "<a href='x'>", "<span>text", "</custom>", "<Div class=x>", "-->", "<!-- open", "<br/>", "<x-y z>",
     ]
 )
-DOCS = st.lists(LINES, max_size=30).map("\n".join)
-SCRAPS = st.lists(
-    st.one_of(LINES, st.sampled_from(["\n", " ", "\t", "[", "]", ":", "-", "=", ">", "|", "*", "1.", "'", "("]),
-              st.text(max_size=6)),
-    max_size=40,
-).map("".join)
+DOCS = documents(LINES)
+SCRAPS = scraps(LINES, ["\n", " ", "\t", "[", "]", ":", "-", "=", ">", "|", "*", "1.", "'", "("])
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -162,4 +151,4 @@ def test_the_wolfgirl_corpus_parses_the_same() -> None:
     assert posts
     for path in posts:
         text = path.read_text("utf-8")
-        assert _parsed(FAST, text) == _parsed(PLAIN, text), path
+        assert parsed(FAST, text) == parsed(PLAIN, text), path

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
+from md_compare import documents, scraps
 
 from sitegen.errors import ContentError
 from sitegen.frontmatter import split
@@ -59,12 +60,8 @@ LINES = st.sampled_from(
         "[a](b.md#c \"t&t\") [![i](p.png)](u) <https://a.b/?q=1&r=2> www.example.com me@ex.org",
     ]
 )
-DOCS = st.lists(LINES, max_size=30).map("\n".join)
-SCRAPS = st.lists(
-    st.one_of(LINES, st.sampled_from(["\n", " ", "  ", "[", "]", "(", ")", "<", ">", "!", "`", "*", "&", '"']),
-              st.text(max_size=6)),
-    max_size=40,
-).map("".join)
+DOCS = documents(LINES)
+SCRAPS = scraps(LINES, ["\n", " ", "  ", "[", "]", "(", ")", "<", ">", "!", "`", "*", "&", '"'])
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
+from md_compare import parsed
 
 from sitegen.markdown.dispatch import use_fast_dispatch
 from sitegen.markdown.fastinline import use_fast_inline
@@ -35,18 +36,10 @@ def _corpus() -> Path:
     pytest.fail(f"the wolfgirl corpus is missing (looked for shared/corpora/wolfgirl above {REPO}); CI must have it")
 
 
-def _parsed(md: MarkdownIt, text: str) -> tuple[list[dict], str]:
-    env: dict = {"docId": "t"}
-    tokens = [tok.as_dict() for tok in md.parse(text, env)]
-    # The footnote plugin's inline rule sets up an empty env["footnotes"] wherever it is asked,
-    # even where it cannot match; empty or absent reads the same (footnote_tail checks the list).
-    if env.get("footnotes") == {"refs": {}, "list": {}}:
-        del env["footnotes"]
-    return tokens, repr(env)
 
 
 def _same(text: str) -> None:
-    assert _parsed(FAST, text) == _parsed(PLAIN, text)
+    assert parsed(FAST, text) == parsed(PLAIN, text)
 
 
 @pytest.mark.parametrize("example", SPEC, ids=lambda e: f"{e['example']}-{e['section']}")
@@ -59,7 +52,7 @@ def test_every_example_page_and_fixture_parses_the_same() -> None:
     assert paths
     for path in paths:
         text = path.read_text("utf-8")
-        assert _parsed(FAST, text) == _parsed(PLAIN, text), path
+        assert parsed(FAST, text) == parsed(PLAIN, text), path
 
 
 def test_every_wolfgirl_post_parses_the_same() -> None:
@@ -67,7 +60,7 @@ def test_every_wolfgirl_post_parses_the_same() -> None:
     assert paths
     for path in paths:
         text = path.read_text("utf-8")
-        assert _parsed(FAST, text) == _parsed(PLAIN, text), path
+        assert parsed(FAST, text) == parsed(PLAIN, text), path
 
 
 # Pieces that start every inline rule and the places where one hands over to another: link
@@ -121,7 +114,7 @@ def test_deep_nesting_and_labels_parse_the_same(text: str) -> None:
 def test_line_breaks_parse_the_same(text: str) -> None:
     """Soft and hard breaks: trailing spaces off the text before, spaces and tabs skipped after."""
     _same(text)
-    assert _parsed(FAST, text)[0][1]["children"]
+    assert parsed(FAST, text)[0][1]["children"]
 
 
 def test_a_rule_it_does_not_know_is_asked_where_markdown_it_asks_it() -> None:
