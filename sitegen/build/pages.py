@@ -112,6 +112,7 @@ class PageLoader:
         if len(todo) < PARALLEL_THRESHOLD or workers < 2 or threading.active_count() > 1:
             return [self._load_page(config, key, data) for key, data in todo]
         self._bodies.flush()
+        self._bodies.open()  # before the fork: the workers write into it at once
         self._processes = max(self._processes, workers)
         # A page costs about its length (posts vary 100-fold), plus a little for any page.
         chunks = split_weighted(todo, [len(data) + 2000 for _, data in todo], workers)

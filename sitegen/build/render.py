@@ -22,6 +22,7 @@ from sitegen.views import RECORDER, Resolver, SiteView, pack
 
 if TYPE_CHECKING:
     from sitegen.build.builder import Builder, Report
+    from sitegen.build.store import BodyStore
 
 PARALLEL_THRESHOLD = 48
 _TASK: Any = None
@@ -119,6 +120,7 @@ class RenderStep(Planner):
     _memory: dict[str, bytes]
     _processes: int
     _tampered: set[str]
+    _bodies: BodyStore
 
     def _render(
         self,
@@ -166,6 +168,7 @@ class RenderStep(Planner):
             # Large builds write into a staging folder beside the output, moved into place at the end
             # (a first build moves the whole folder with one rename).
             job = RenderJob(self, site, templates, staging)
+            self._bodies.open()  # before the fork: the workers read bodies from it at once
             templates.prepare({out.template for out, _ in dirty if out.template})
             results = in_workers(job.run_in_worker, split(dirty, workers), workers, meanwhile)
             self._processes = max(self._processes, workers)

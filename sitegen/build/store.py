@@ -87,6 +87,12 @@ class BodyStore:
             self._db.execute("CREATE TABLE IF NOT EXISTS blocks (key TEXT PRIMARY KEY, html TEXT NOT NULL)")
         return self._db
 
+    def open(self) -> None:
+        """Create the database now, with its tables and WAL journal: build workers forked after
+        this only open it. Processes creating it at once race on that set-up, and one of them
+        fails with "database is locked" (its busy timeout does not cover it)."""
+        self._conn()
+
     def get(self, key: str) -> str | None:
         if key in self._pending:
             return self._pending[key]
