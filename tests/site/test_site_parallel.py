@@ -157,6 +157,8 @@ def test_a_forked_build_opens_the_body_store_before_forking(tmp_path: Path, monk
     """Processes creating one SQLite file at once race on its WAL set-up: one of them fails with
     "database is locked" (6 runs in 40 of four forked writers here, none once it existed). The
     parent creates the body store before it forks, so workers only open it."""
+    import threading
+
     from sitegen.build import pages, render
     from sitegen.build.builder import Builder
 
@@ -174,6 +176,8 @@ def test_a_forked_build_opens_the_body_store_before_forking(tmp_path: Path, monk
             meanwhile()
         return [task(chunk) for chunk in chunks]
 
+    # The build forks only when the process has no other thread; servers of other tests may be running.
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
     monkeypatch.setattr(pages, "in_workers", in_workers)
     monkeypatch.setattr(render, "in_workers", in_workers)
     Builder(site, tmp_path / "out", cache_dir=cache, jobs=2).build()
