@@ -168,10 +168,10 @@ def make_parser(
     loops, link reading and renderer (sitegen.markdown.dispatch and .linkdest give the same tokens
     sooner, .fasthtml the same HTML; tests compare the two). `fast_html` picks the renderer alone
     (default: as `fast`). Both are off under a markdown-it-py the fast paths were not written for."""
+    fast_html = (fast if fast_html is None else fast_html) and FAST_PATHS
     fast = fast and FAST_PATHS
-    fast_html = fast_html and FAST_PATHS if fast_html is not None else None
     md = MarkdownIt("commonmark", {"html": True, "typographer": False, "xhtmlOut": False},
-                    renderer_cls=FastRendererHTML if (fast if fast_html is None else fast_html) else RendererHTML)
+                    renderer_cls=FastRendererHTML if fast_html else RendererHTML)
     # Only `~~strike~~`: GFM's single-tilde form would strike "~5 to ~10" in prose.
     md.enable(["table", "strikethrough"])
     # markdown-it-py ≥ 4.1 parses GFM task items in its list rule, cheaper than the
@@ -258,7 +258,8 @@ class Renderer:
         md = self._inline_md.get(links)
         if md is None:
             # No raw HTML here: a title such as "Why <div> soup" means the words, not a tag.
-            md = MarkdownIt("commonmark", {"html": False}, renderer_cls=FastRendererHTML).enable(["strikethrough"])
+            renderer = FastRendererHTML if FAST_PATHS else RendererHTML
+            md = MarkdownIt("commonmark", {"html": False}, renderer_cls=renderer).enable(["strikethrough"])
             if not links:
                 md.disable(["link", "image", "autolink"])
             self._inline_md[links] = md

@@ -8,6 +8,7 @@ import pytest
 
 from sitegen.markdown import Renderer, highlight, renderer
 
+TITLE = "A *title* with `code`"
 DOC = "# Title\n\nSome *words* and a [link](https://example.org).\n\n```rust\nfn main() {}\n```\n"
 
 
@@ -22,6 +23,7 @@ def test_fast_paths_are_on_for_the_pinned_versions() -> None:
 
 def test_another_major_version_gets_the_libraries_own_loops(monkeypatch: pytest.MonkeyPatch) -> None:
     fast_html = Renderer().render(DOC, doc_id="d").html
+    fast_title = Renderer().render_inline(TITLE)
     monkeypatch.setattr(renderer, "FAST_PATHS", False)
     monkeypatch.setattr(highlight, "FAST_PYGMENTS", False)
     md = renderer.make_parser(highlight.Highlighter(), ("a", "b", "c"))
@@ -31,3 +33,6 @@ def test_another_major_version_gets_the_libraries_own_loops(monkeypatch: pytest.
     lexer = highlight.Highlighter().lexer("rust")
     assert lexer is not None and "get_tokens_unprocessed" not in vars(lexer)
     assert Renderer().render(DOC, doc_id="d").html == fast_html
+    title = Renderer()
+    assert title.render_inline(TITLE) == fast_title and "<em>title</em>" in fast_title[0]
+    assert type(title._inline_md[True].renderer).__name__ == "RendererHTML"
