@@ -1,7 +1,5 @@
 """`python -m sitegen` is the `sitegen` command."""
 
-import sys
+from sitegen.cli import run
 
-from sitegen.cli import main
-
-sys.exit(main())
+run()

@@ -4,6 +4,7 @@ Turns SitegenError into one line and exit 1."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -120,9 +121,34 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def run() -> None:
+    """The `sitegen` command (the console script and `python -m sitegen`): `main()`, then exit.
+
+    After a build, the process ends without tearing down its heap: the site model and every
+    page's record are garbage the moment the build is done, and freeing them object by object
+    cost a 750-post build about 0.1 s. Nothing is lost: the build closed its files and database,
+    and no build code registers exit handlers; standard output and error are flushed first.
+    Other commands (serve, run) may leave threads or handlers to finish, so they exit normally.
+    """
+    argv = sys.argv[1:]
+    code = main(argv)
+    if _command(argv) == "build":
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BrokenPipeError:
+            code = code or 141
+        os._exit(code)
+    sys.exit(code)
+
+
+def _command(argv: Sequence[str]) -> str | None:
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    command = next((a for a in argv if not a.startswith("-")), None)
+    command = _command(argv)
     parser = _parser(command)
     args = parser.parse_args(argv)
     if args.command is None:
@@ -156,8 +182,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         # `sitegen run x.md --list | head` closed our stdout: not an error worth a traceback.
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except OSError as exc:
@@ -211,7 +235,10 @@ def _build(args: argparse.Namespace) -> int:
         args.site_dir, args.out, drafts=args.drafts, cache_dir=args.cache_dir, base_url=args.base_url, clean=args.clean,
         secrets=secrets,
     )
-    report = builder.build()
+    try:
+        report = builder.build()
+    finally:
+        builder.close()
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if args.verbose:
@@ -236,4 +263,4 @@ def _build(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

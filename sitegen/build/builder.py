@@ -330,6 +330,10 @@ class Builder(PageLoader, RenderStep, VerificationStep):
             "nothing was written", f"content/{page}" if page else None,
         )
 
+    def close(self) -> None:
+        """Close the cache database (a builder used again opens it again)."""
+        self._bodies.close()
+
     def save(self) -> None:
         """Write the manifest (and drop unused cached bodies after a full build)."""
         if not self._dirty or self.state is None:

@@ -27,6 +27,7 @@ def site(tmp_path: Path) -> Path:
 
 def sitegen(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg"), "PYTHONPATH": str(ROOT)}
+    env.pop("PYTHONUNBUFFERED", None)  # output to a pipe is block-buffered, as a user's is
     done = subprocess.run([sys.executable, "-m", "sitegen", *args], capture_output=True, text=True, env=env,
                           cwd=tmp_path, timeout=120)
     assert "Traceback" not in done.stderr, done.stderr
@@ -76,3 +77,30 @@ def test_clean_renders_everything_again(site: Path, tmp_path: Path) -> None:
     assert "rendered /blog/hello/  (full build" in clean.stdout
     # --clean is for one build: the next one trusts the cache again
     assert sitegen(tmp_path, "build", str(site)).stdout.startswith("nothing changed")
+
+
+def test_build_command_ends_without_teardown_yet_loses_no_output(site: Path, tmp_path: Path) -> None:
+    """`sitegen build` ends with os._exit (cli.run): buffered output to a pipe must still arrive,
+    warnings on stderr included, and the cache database must have been closed (in WAL mode an
+    open connection leaves its -wal file behind)."""
+    with (site / "sitegen.toml").open("a") as f:
+        f.write('[links]\nmissing = "warn"\n')
+    for n in range(60):
+        (site / "content" / "blog" / f"p{n}.md").write_text(
+            f"---\ntitle: Post {n}\ndate: 2024-02-01\n---\nSee [gone](./missing-{n}.md).\n")
+    done = sitegen(tmp_path, "build", str(site), "--verbose")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert sum(bool(re.match(r"  rendered /blog/p\d+/ ", line)) for line in lines) == 60
+    assert lines[-1].startswith("built ") and _rendered(lines[-1]) > 60
+    assert sum("missing-" in line for line in done.stderr.splitlines()) == 60
+    cache = tmp_path / "xdg"
+    assert list(cache.rglob("*.sqlite*")) or list(cache.rglob("*.db*")), "no cache database found"
+    assert not [p for p in cache.rglob("*-wal")], "cache database left open"
+
+
+def test_failed_build_command_reports_and_exits_1(site: Path, tmp_path: Path) -> None:
+    (site / "content" / "blog" / "bad.md").write_text("---\ntitle: [unclosed\n---\nBody.\n")
+    done = sitegen(tmp_path, "build", str(site))
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: ") and "bad.md" in done.stderr
