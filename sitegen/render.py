@@ -24,11 +24,12 @@ class Paginator:
 
 def context_for(output: Output, site: Site, res: Resolver, site_view: SiteView) -> dict[str, Any]:
     cfg = site.config
+    url = href(output.url)
     ctx: dict[str, Any] = {
         "site": site_view,
         "kind": output.kind,
-        "url": href(output.url),
-        "canonical_url": cfg.base_url + href(output.url),
+        "url": url,
+        "canonical_url": cfg.base_url + url,
         "page": None,
         "feeds": [{"title": cfg.title, "url": site_view.feed_url}],
         "title": cfg.title,

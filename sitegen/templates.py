@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import jinja2.meta
 from markupsafe import Markup
 
 from sitegen.config import SiteConfig
 from sitegen.errors import TemplateError
 from sitegen.social.replies import ReplySources, reply_sources
+from sitegen.template_env import make_environment
 from sitegen.theme import template_dirs
 
 
@@ -43,24 +43,6 @@ def _xml_text(value: Any) -> Markup:
     return Markup(html.escape(plain, quote=False))
 
 
-class _Environment(jinja2.Environment):
-    """Remembers what each template extends, includes or imports when it parses it to compile
-    it, so that working out a template's closure does not parse it a second time."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.references: dict[str, tuple[str, ...]] = {}
-        """Template name → the names it refers to ("*" for a name computed at run time)."""
-
-    def _parse(self, source: str, name: str | None, filename: str | None) -> Any:
-        ast = super()._parse(source, name, filename)
-        if name is not None:
-            self.references[name] = tuple(
-                "*" if ref is None else ref for ref in jinja2.meta.find_referenced_templates(ast)
-            )
-        return ast
-
-
 class Templates:
     def __init__(
         self, config: SiteConfig, cache_dir: Path | None, closures: dict[str, frozenset[str]] | None = None
@@ -71,7 +53,7 @@ class Templates:
         if cache_dir is not None:
             (cache_dir / "jinja").mkdir(parents=True, exist_ok=True)
             cache = jinja2.FileSystemBytecodeCache(str(cache_dir / "jinja"))
-        self.env = _Environment(
+        self.env = make_environment(
             loader=jinja2.FileSystemLoader([str(d) for d in self.dirs]),
             autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),
             bytecode_cache=cache,

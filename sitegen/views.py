@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 import posixpath
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from html import unescape
@@ -114,6 +115,8 @@ class Resolver:
             "source": lambda r: f"content/{r.key}",
             "path": lambda r: r.path_url,
         }
+        self.getters = {name: self._field(name) for name in PAGE_FIELDS}
+        """Page field → how to read it (one lookup per `page.x` a template reads)."""
 
     def _content(self, rec: PageRecord) -> Markup:
         html = self.resolve_images(rec, self.resolve_md_links(rec, self.load_body(rec.body_key)))
@@ -173,12 +176,17 @@ class Resolver:
         return url
 
     def field(self, rec: PageRecord, name: str) -> Any:
+        get = self.getters.get(name)
+        return get(rec) if get is not None else self._field(name)(rec)
+
+    def _field(self, name: str) -> Callable[[PageRecord], Any]:
+        """How a field's value is read from a record: computed, a taxonomy's terms, or the attribute."""
         compute = self._computed.get(name)
         if compute is not None:
-            return compute(rec)
+            return compute
         if name in self.taxonomies:
-            return [TermView(self, name, t) for t in rec.terms.get(name, ())]
-        return getattr(rec, name)
+            return lambda rec: [TermView(self, name, t) for t in rec.terms.get(name, ())]
+        return operator.attrgetter(name)
 
     def _neighbour(self, rec: PageRecord, index: int) -> PageView | None:
         return self.view(self.site.neighbours.get(rec.key, (None, None))[index])
@@ -231,10 +239,14 @@ class PageView:
         self._res = res
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
+        if name.startswith("_"):  # never ask self._rec here: it may not be set yet (a copy)
             raise AttributeError(name)
         rec = self._rec
-        if name in PAGE_FIELDS or name in rec.terms:
+        get = self._res.getters.get(name)  # the page fields
+        if get is not None:
+            RECORDER.deps.add((rec.key, name))
+            return get(rec)
+        if name in rec.terms:
             RECORDER.deps.add((rec.key, name))
             return self._res.field(rec, name)
         RECORDER.deps.add((rec.key, "extra"))

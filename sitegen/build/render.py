@@ -210,6 +210,7 @@ class RenderJob:
         self.bits = builder._bits
         self.resolver = Resolver(site, builder._load_body)
         self.site_view = SiteView(self.resolver, dt.datetime.now(site.config.tz))
+        self._by_template: dict[str, dict[str, int]] = {}
 
     def _layout_line(self, key: str) -> int | None:
         from sitegen import frontmatter as fm
@@ -219,6 +220,13 @@ class RenderJob:
             return fm.key_line(fm.split(text, key), "layout")
         except (OSError, UnicodeDecodeError, SitegenError):
             return None
+
+    def _template_deps(self, name: str) -> dict[str, int]:
+        """The packed dependencies on a template and all it includes (the same for each output)."""
+        deps = self._by_template.get(name)
+        if deps is None:
+            deps = self._by_template[name] = pack({("?t", n) for n in self.templates.closure(name)}, self.bits)
+        return deps
 
     def run_in_worker(self, dirty: list[tuple[Output, tuple | None]]) -> WorkerResults:
         results = WorkerResults(self.run(dirty))
@@ -243,8 +251,8 @@ class RenderJob:
                     if exc.path is None and out.page:  # e.g. a `layout:` naming no template
                         raise TemplateError(exc.message, f"content/{out.page}", self._layout_line(out.page)) from None
                     raise
-                recorded = RECORDER.take() | {("?t", n) for n in self.templates.closure(out.template)}
-                deps = pack(recorded, self.bits)
+                deps = pack(RECORDER.take(), self.bits)
+                deps.update(self._template_deps(out.template))
             data = text.encode("utf-8")
             digest = hashlib.blake2b(data, digest_size=16).hexdigest()
             stat = prev[2] if prev is not None else None
