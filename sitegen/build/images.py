@@ -9,17 +9,21 @@ page's images again and re-renders the page, with no Markdown rendered again. Re
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from sitegen.build.scan import Stat, file_stat
 from sitegen.config import SiteConfig
 from sitegen.content import PageRecord
+
+if TYPE_CHECKING:
+    from sitegen.images import EncodeSettings
 
 IMG_DIR = "_img"
 """Output folder of the variants; their names carry a content hash, so they can be cached forever."""
@@ -101,15 +105,21 @@ class ImageStep:
     """Processes the images of the pages a build touches; one per Builder (kept by serve)."""
 
     def __init__(self, config: SiteConfig, cache_root: Path, jobs: int) -> None:
-        from sitegen.images import EncodeSettings, ImageCache
+        from sitegen.images import ImageCache
 
         self.config = config
-        self.settings = EncodeSettings.from_config(config.images)
         self.cache = ImageCache(cache_root)
         self.remote_root = cache_root / "remote"
         self.jobs = jobs
         self.encoded = 0
         """Images encoded by this step so far (tests and benchmarks count them)."""
+
+    @functools.cached_property
+    def settings(self) -> EncodeSettings:
+        """Asked only when there are images to process: it imports Pillow (which formats it can write)."""
+        from sitegen.images import EncodeSettings
+
+        return EncodeSettings.from_config(self.config.images)
 
     def attach(self, records: dict[str, PageRecord], keys: Iterable[str], warnings: list[str],
                *, fresh: set[str] = frozenset()) -> set[str]:
@@ -120,8 +130,6 @@ class ImageStep:
         Returns the keys whose pictures changed.
         """
         from sitegen.images.markup import picture
-        from sitegen.images.process import process, terminal
-        from sitegen.images.remote import RemoteImages
 
         config = self.config
         wanted: dict[str, dict[str, str | None]] = {}
@@ -136,7 +144,9 @@ class ImageStep:
         sources = {s for found in wanted.values() for s in found.values() if s is not None}
         urls = [s[len(_REMOTE):] for s in sources if s.startswith(_REMOTE)]
         remote_files: dict[str, Path] = {}
-        if urls:
+        if urls:  # the HTTP client (ssl, urllib) is imported only for remote images
+            from sitegen.images.remote import RemoteImages
+
             remote = RemoteImages(self.remote_root)
             remote_files = {_REMOTE + url: path for url, path in remote.fetch_all(urls).items()}
             for host, failure in sorted(remote.failures.items()):
@@ -146,8 +156,12 @@ class ImageStep:
         root = config.root
         paths = {s: remote_files.get(s) if s.startswith(_REMOTE) else root / s for s in sources}
         existing = [p for s, p in paths.items() if p is not None and (s.startswith(_REMOTE) or p.is_file())]
-        results, stats = process(existing, self.cache, self.settings, jobs=self.jobs, progress=terminal())
-        self.encoded += stats.encoded
+        results: dict[Path, Any] = {}
+        if existing:  # (Pillow is imported only then)
+            from sitegen.images.process import process, terminal
+
+            results, stats = process(existing, self.cache, self.settings, jobs=self.jobs, progress=terminal())
+            self.encoded += stats.encoded
         changed: set[str] = set()
         for key, found in wanted.items():
             rec = records[key]

@@ -263,3 +263,32 @@ def test_image_stats_take_the_scans_figures_and_stat_only_the_rest(tmp_path: Pat
         "content/blog/gone.jpg": None, "content/blog/p.jpg": (1, 2), "other/o.jpg": file_stat(tmp_path / "other/o.jpg"),
         "static/s.jpg": (3, 4)}
     assert image_stats(config, records)["content/blog/p.jpg"] == file_stat(tmp_path / "content/blog/p.jpg")  # type: ignore[arg-type]
+
+
+def test_a_build_with_images_off_or_only_local_ones_imports_no_pillow_or_network_code(tmp_path: Path) -> None:
+    """Pillow, and the HTTP client that fetches remote images (ssl, urllib), cost a cold build
+    tens of milliseconds of imports in the serial step between parsing and rendering: a build
+    that encodes nothing must not load them, nor one with no remote image load the client."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from sitegen.build.builder import Builder\n"
+        "r = Builder(Path(sys.argv[1]), Path(sys.argv[2]), cache_dir=Path(sys.argv[3])).build()\n"
+        "print(len(r.rendered) > 0, *sorted(m for m in ('PIL', 'ssl', 'urllib.request', 'http.client')"
+        " if m in sys.modules))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    off = Site(tmp_path / "off", CONFIG + "enabled = false\n")
+    on = Site(tmp_path / "on", CONFIG + "fetch_remote = true\n")
+    for site in (off, on):
+        write_jpeg(site.root / "static/a.jpg", 400, 300)
+        site.write("content/blog/a.md", _post("A", "![a](/a.jpg)\n\n[remote](https://example.com/b.jpg)"))
+    done = subprocess.run([sys.executable, "-c", code, str(off.root), str(off.out), str(off.cache)],
+                          capture_output=True, text=True, check=True, env=env)
+    assert done.stdout.split() == ["True"]
+    done = subprocess.run([sys.executable, "-c", code, str(on.root), str(on.out), str(on.cache)],
+                          capture_output=True, text=True, check=True, env=env)
+    assert done.stdout.split() == ["True", "PIL"]
