@@ -5,10 +5,12 @@ rule's compiled `match` at the current position until one matches; the Rust lexe
 has dozens of rules, so most of a code block's lexing time was failed matches called from
 Python. Here a state's patterns are also joined into one alternation,
 `(?P<_0>rule0)|(?P<_1>rule1)|…`, matched once: Python's `re` tries the alternatives left to right
-and takes the first that can match at the position, which is the rule Pygments' loop would pick.
-That rule's own `match` then runs at the same position, so the match object a callback
-(`bygroups`, `using`) receives is exactly Pygments'; the state-stack handling below is
-Pygments' own, line for line.
+and takes the first that can match at the position, which is the rule Pygments' loop would pick,
+and the rule's wrapper group spans the text that rule alone matches there (the alternatives sit
+at the pattern's top level: nothing after them can make the engine backtrack into one). A rule
+whose action is a token type needs only that text; for a callback (`bygroups`, `using`) the
+rule's own `match` runs at the same position, so the match object it receives is exactly
+Pygments'. The state-stack handling below is Pygments' own, line for line.
 
 A rule stays a step of its own, asked in its place between the joined runs, when joining would
 change what it means: a pattern that refers to a group by number or by name (the joined pattern
@@ -151,24 +153,28 @@ def get_tokens_unprocessed(
     while 1:
         m = None
         for step, rule in plan:
-            hit = step(text, pos)
-            if hit:
-                if type(rule) is int:
-                    m = hit
-                else:
-                    # The first alternative that matched is the first rule that matches: run
-                    # it alone, so callbacks get its own groups.
-                    rule = rule[hit.lastindex]
-                    m = statetokens[rule][0](text, pos)
+            m = step(text, pos)
+            if m:
+                # The group of m that spans the token: 0, or a joined run's wrapper group.
+                group = 0
+                if type(rule) is not int:
+                    # The first alternative that matched is the first rule that matches here,
+                    # and its wrapper group spans what the rule alone would match.
+                    group = m.lastindex
+                    rule = rule[group]
                 _, action, new_state = statetokens[rule]
+                if group and action is not None and type(action) is not _TokenType:
+                    # A callback (`bygroups`, `using`) gets the rule's own match and groups.
+                    m = statetokens[rule][0](text, pos)
+                    group = 0
                 break
         if m:
             if action is not None:
                 if type(action) is _TokenType:
-                    yield pos, action, m.group()
+                    yield pos, action, m.group(group)
                 else:
                     yield from action(self, m)
-            pos = m.end()
+            pos = m.end(group)
             if new_state is not None:
                 # state transition
                 if isinstance(new_state, tuple):

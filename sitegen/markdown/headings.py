@@ -64,20 +64,15 @@ def _ascii(ch: str) -> str:
     return "".join(c for c in decomposed if c.isascii()) or "-"
 
 
+# Characters the slug crate does not keep: each run of them is one `-`.
+_ZOLA_SEPARATORS = re.compile("[^0-9A-Za-z]+")
+
+
 def _zola(text: str) -> str:
-    out: list[str] = []
-    dash = True  # no leading `-`
-    for ch in text:
-        for c in ch if ch.isascii() else _ascii(ch):
-            if c.isascii() and c.isalnum():
-                out.append(c.lower())
-                dash = False
-            elif not dash:
-                out.append("-")
-                dash = True
-    if out and out[-1] == "-":
-        out.pop()
-    return "".join(out)
+    if not text.isascii():
+        # Transliterated, every character is ASCII: letters and digits or separators.
+        text = "".join([ch if ch.isascii() else _ascii(ch) for ch in text])
+    return _ZOLA_SEPARATORS.sub("-", text).strip("-").lower()
 
 
 SCHEMES: dict[str, Callable[[str], str]] = {"sitegen": _sitegen, "github": _github, "hugo": _hugo, "zola": _zola}
