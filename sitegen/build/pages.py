@@ -113,10 +113,11 @@ class PageLoader:
             return [self._load_page(config, key, data) for key, data in todo]
         self._bodies.flush()
         self._bodies.open()  # before the fork: the workers write into it at once
+        lookups = self._bodies.has_blocks()
         self._processes = max(self._processes, workers)
         # A page costs about its length (posts vary 100-fold), plus a little for any page.
         chunks = split_weighted(todo, [len(data) + 2000 for _, data in todo], workers)
-        results = in_workers(lambda chunk: self._load_and_store(config, chunk), chunks, workers, meanwhile)
+        results = in_workers(lambda chunk: self._load_and_store(config, chunk, lookups), chunks, workers, meanwhile)
         done = {key: found for part in results for key, found in part}
         # The error a one-process build reports: the first page in file order that has one.
         for key, _ in todo:
@@ -125,20 +126,25 @@ class PageLoader:
         return [(key, *done[key]) for key, _ in todo]
 
     def _load_and_store(
-        self, config: SiteConfig, chunk: list[tuple[str, bytes]]
+        self, config: SiteConfig, chunk: list[tuple[str, bytes]], block_lookups: bool = True
     ) -> list[tuple[str, tuple[PageRecord, None] | SitegenError]]:
         """Worker side: bodies go straight into the cache, so only small records travel back.
-        A page's error comes back in its place; the parent decides which one to report."""
+        A page's error comes back in its place; the parent decides which one to report.
+        `block_lookups`: whether the cache held highlighted code blocks when the build began."""
         done: list[tuple[str, tuple[PageRecord, None] | SitegenError]] = []
-        for key, data in chunk:
-            try:
-                key, record, html = self._load_page(config, key, data)
-            except SitegenError as exc:
-                done.append((key, exc))
-                continue
-            self._bodies.put(record.body_key, html)
-            done.append((key, (record, None)))
-        self._bodies.flush()
+        self._bodies.block_lookups = block_lookups
+        try:
+            for key, data in chunk:
+                try:
+                    key, record, html = self._load_page(config, key, data)
+                except SitegenError as exc:
+                    done.append((key, exc))
+                    continue
+                self._bodies.put(record.body_key, html)
+                done.append((key, (record, None)))
+            self._bodies.flush()
+        finally:
+            self._bodies.block_lookups = True
         return done
 
     def _collection_for(self, config: SiteConfig, key: str) -> Any:

@@ -182,3 +182,50 @@ def test_a_forked_build_opens_the_body_store_before_forking(tmp_path: Path, monk
     monkeypatch.setattr(render, "in_workers", in_workers)
     Builder(site, tmp_path / "out", cache_dir=cache, jobs=2).build()
     assert seen and all(seen)
+
+
+def test_parse_workers_skip_code_block_lookups_only_in_a_cache_that_has_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a fresh cache every highlighted-block lookup misses; forked parse workers do not ask the
+    database then. A later build, with blocks stored, finds them there."""
+    import threading
+
+    from sitegen.build import pages, render, store
+    from sitegen.build.builder import Builder
+
+    site = tmp_path / "site"
+    (site / "content" / "blog").mkdir(parents=True)
+    (site / "sitegen.toml").write_text('title = "t"\nbase_url = "https://example.org"\n', "utf-8")
+    for i in range(PARALLEL_THRESHOLD + 2):
+        (site / "content" / "blog" / f"p{i}.md").write_text(
+            f"---\ntitle: P{i}\npublished: {1700000000 + i}\n---\n```python\nx = {i}\n```\n")
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    asked: list[str] = []
+    stored_block = store.BodyStore.stored_block
+
+    def counting(self: store.BodyStore, key: str) -> str | None:
+        asked.append(key)
+        return stored_block(self, key)
+
+    def in_workers(task, chunks, processes=None, meanwhile=None):  # the chunks run here, in place of a fork
+        if meanwhile is not None:
+            meanwhile()
+        return [task(chunk) for chunk in chunks]
+
+    monkeypatch.setattr(store.BodyStore, "stored_block", counting)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.setattr(pages, "in_workers", in_workers)
+    monkeypatch.setattr(render, "in_workers", in_workers)
+    Builder(site, out, cache_dir=cache, jobs=2).build()
+    assert asked == []
+    assert '<span class="mi">7</span>' in (out / "blog" / "p7" / "index.html").read_text()
+    # Every page again (the cache now has the blocks): a parallel parse, asking the database.
+    Builder(site, out, cache_dir=cache, jobs=2, clean=True).build()
+    assert len(asked) == PARALLEL_THRESHOLD + 2
+    # An edit, parsed in this process: asked too.
+    (site / "content" / "blog" / "p3.md").write_text(
+        f"---\ntitle: P3\npublished: {1700000003}\n---\n```python\nx = 3\n```\n\nMore.\n")
+    asked.clear()
+    Builder(site, out, cache_dir=cache, jobs=2).build()
+    assert asked and '<span class="mi">3</span>' in (out / "blog" / "p3" / "index.html").read_text()
