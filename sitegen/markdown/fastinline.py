@@ -22,6 +22,9 @@ those of markdown-it-py:
 - markdown-it-py's newline rule is run inside the loop (`_newline`, the same steps), link
   labels are read with `skipToken` inlined (`_parse_link_label`: the same steps and skip-cache
   entries), and the core `inline` rule looks the plan up once per document.
+- The core `text_join` rule's work (`text_special` tokens made text, adjacent text tokens
+  merged) is done by the core `inline` rule, for the only inline tokens where there is any:
+  those whose source has a backslash or `&` (see `_joins_text`).
 
 Only the rules this module knows (markdown-it-py's, mdit_py_plugins' math and footnotes,
 sitegen's autolinks) are covered: with any other rule enabled, or another post-processing
@@ -42,9 +45,11 @@ from markdown_it.helpers import parseLinkLabel
 from markdown_it.parser_inline import ParserInline
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_core.inline import inline as core_inline
+from markdown_it.rules_core.text_join import _join_text_tokens, text_join
 from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline.newline import newline
 from markdown_it.token import Token
+from mdit_py_plugins.footnote.index import footnote_tail
 
 from sitegen.markdown.dispatch import INLINE_FIRST, _inline_skip_token, _inline_table, _inline_tokenize
 
@@ -337,7 +342,8 @@ def _parse_planned(self: ParserInline, plan: _Plan, max_nesting: int, src: str, 
 
 def _core_inline(state: StateCore) -> None:
     """markdown-it-py's core `inline` rule (every inline token's children parsed), with the
-    plan looked up once per document rather than once per token."""
+    plan looked up once per document rather than once per token, and the core `text_join`
+    rule's work done here, where there is any (see `_joins_text`)."""
     md = state.md
     parser = md.inline
     if getattr(parser.parse, "__func__", None) is not _parse:
@@ -346,11 +352,49 @@ def _core_inline(state: StateCore) -> None:
     plan = _plan(parser)
     max_nesting = md.options["maxNesting"]
     env = state.env
+    join = _joins_text(md, plan)
     for token in state.tokens:
         if token.type == "inline":
             if token.children is None:
                 token.children = []
-            _parse_planned(parser, plan, max_nesting, token.content, md, env, token.children)
+            src = token.content
+            children = _parse_planned(parser, plan, max_nesting, src, md, env, token.children)
+            # Only the escape and entity rules make `text_special` tokens.
+            if join and ("\\" in src or "&" in src):
+                for child in children:
+                    if child.children:
+                        child.children = _join_text_tokens(child.children)
+                token.children = _join_text_tokens(children)
+    if join:
+        state.__dict__[_TEXT_JOINED] = True
+
+
+# Set on a core state whose text `_core_inline` has joined.
+_TEXT_JOINED = "_sitegen_text_joined"
+
+
+def _joins_text(md: MarkdownIt, plan: _Plan) -> bool:
+    """Whether `_core_inline` can do `text_join`'s work: with the rules the plan knows, text
+    tokens are only ever adjacent around a `text_special` token (the loop flushes pending text
+    only before another token; the delimiter runs of emphasis and strikethrough are merged
+    back by `fragments_join`; autolinks' text sits between link tokens), and of the core rules
+    between the two only `footnote_tail` runs, which moves block tokens and makes no inline
+    token while the footnote plugin's inline rule is off."""
+    rules = [rule for rule in md.core.ruler.__rules__ if rule.enabled]
+    names = [rule.name for rule in rules]
+    if plan.active is None or not plan.post_only_delimiters or "inline" not in names:
+        return False
+    after = rules[names.index("inline") + 1:]
+    if not after or after[-1].fn not in (text_join, _text_join):
+        return False
+    inline_names = {rule.name for rule in md.inline.ruler.__rules__ if rule.enabled}
+    return all(rule.fn is footnote_tail for rule in after[:-1]) and "footnote_inline" not in inline_names
+
+
+def _text_join(state: StateCore) -> None:
+    """The core `text_join` rule, unless `_core_inline` has done its work."""
+    if not state.__dict__.pop(_TEXT_JOINED, False):
+        text_join(state)
 
 
 def use_fast_inline(md: MarkdownIt) -> None:
@@ -363,3 +407,5 @@ def use_fast_inline(md: MarkdownIt) -> None:
     md.helpers = types.SimpleNamespace(**ns)  # type: ignore[assignment]
     if any(rule.name == "inline" and rule.fn is core_inline for rule in md.core.ruler.__rules__):
         md.core.ruler.at("inline", _core_inline)
+    if any(rule.name == "text_join" and rule.fn is text_join for rule in md.core.ruler.__rules__):
+        md.core.ruler.at("text_join", _text_join)

@@ -24,8 +24,10 @@ from sitegen.markdown.autolink import autolink_plugin
 from sitegen.markdown.dispatch import use_fast_dispatch
 from sitegen.markdown.document import IMG_IN_LINK_PREFIX, IMG_PREFIX, MD_LINK_PREFIX, Heading, Rendered
 from sitegen.markdown.fastblock import use_fast_block
+from sitegen.markdown.fastcode import use_fast_code
 from sitegen.markdown.fasthtml import FastRendererHTML
 from sitegen.markdown.fastinline import use_fast_inline
+from sitegen.markdown.fastlink import use_fast_link
 from sitegen.markdown.headings import HEADING_ID_SCHEMES, SCHEMES, custom_id
 from sitegen.markdown.highlight import HighlightCache, Highlighter
 from sitegen.markdown.linkdest import use_fast_links
@@ -217,6 +219,8 @@ def make_parser(
         use_fast_block(md)
         use_fast_links(md)
         use_fast_inline(md)
+        use_fast_link(md)
+        use_fast_code(md)
     return md
 
 
