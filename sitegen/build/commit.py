@@ -187,19 +187,30 @@ def _opened_path(fd: int, src: Path) -> str:
     return real.removesuffix(" (deleted)")
 
 
-def make_dirs(path: Path) -> None:
-    """mkdir -p, each folder it makes 0755 whatever the umask (a web server must read them)."""
-    if path.is_dir():
-        return
-    make_dirs(path.parent)
+def make_dirs(path: str | Path) -> None:
+    """mkdir -p, each folder it makes 0755 whatever the umask (a web server must read them).
+
+    mkdir first, its parent only when it is missing: in a staging tree most folders are new (a
+    page per folder), and a mkdir that finds the folder there costs what a stat would."""
     try:
         os.mkdir(path)
     except FileExistsError:
         return
+    except FileNotFoundError:
+        make_dirs(os.path.dirname(path))
+        try:
+            os.mkdir(path)
+        except FileExistsError:
+            return
+    except OSError:
+        # A system that reports, say, a read-only file system before an existing folder.
+        if os.path.isdir(path):
+            return
+        raise
     os.chmod(path, DIR_MODE)
 
 
-def write_file(path: Path, data: bytes) -> None:
+def write_file(path: str | Path, data: bytes) -> None:
     """Write a published file, 0644 whatever the umask."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
     try:

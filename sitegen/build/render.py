@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -262,8 +263,8 @@ class RenderJob:
                     self.memory[out.path] = data
                 else:
                     assert self.staging is not None
-                    target = self.staging / out.path
-                    make_dirs(target.parent)
+                    target = os.path.join(self.staging, out.path)
+                    make_dirs(os.path.dirname(target))
                     write_file(target, data)
                 stat = None  # filled in once the file is in place
             results.append((out.path, (definition(out), deps, stat, digest), written))

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.runtime
+import markupsafe
 import pytest
 from jinja2.filters import do_urlencode
 from markupsafe import Markup
@@ -139,3 +141,33 @@ def test_the_example_site_builds_the_same_with_jinjas_own_code(tmp_path: Path, m
     stock_deps = _build(REPO, tmp_path / "stock", tmp_path / "stock-cache")
     assert fast_deps == stock_deps and len(fast_deps) > 20
     assert _files(tmp_path / "fast") == _files(tmp_path / "stock")
+
+
+class _Html:
+    def __html__(self) -> str:
+        return "<b>safe</b>"
+
+
+class _Text(str):
+    pass
+
+
+def test_escape_is_markupsafes() -> None:
+    assert template_env.FAST_ESCAPE
+    values = ["plain", "<a href=\"x\">'&'</a>", "", Markup("<i>kept</i> &amp;"), _Html(), 42, None, 1.5,
+              _Text("<sub>"), jinja2.ChainableUndefined(name="x"), ["<l>"]]
+    for value in values:
+        fast, stock = template_env.escape(value), markupsafe.escape(value)
+        assert type(fast) is type(stock) is Markup and fast == stock, value
+
+
+def test_compiled_templates_call_the_fast_escape_and_get_jinjas_globals() -> None:
+    env = template_env.make_environment(autoescape=True)
+    env.globals["g"] = "<g>"
+    template = env.from_string("{{ a }}{{ b }}{{ g }}{{ n }}", globals={"t": 1})
+    assert template.root_render_func.__globals__["escape"] is template_env.escape
+    assert template.render(a="<a>", b=Markup("<b>"), n=3) == "&lt;a&gt;<b>&lt;g&gt;3"
+    context = template.new_context({"a": 1})
+    assert type(context) is template_env.Context
+    stock = jinja2.runtime.Context(env, context.parent, template.name, template.blocks, template.globals)
+    assert context.globals_keys == stock.globals_keys == {"t", *env.globals}
