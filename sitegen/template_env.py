@@ -9,6 +9,8 @@ shortcuts below return exactly what Jinja2's own code returns; each says why.
   (`site.strings.x`, `feed.title`, `page.extra.image`) and a page view, the first try fails on
   almost every call, and raising the AttributeError is most of what the lookup costs. For those
   two types we know beforehand which of the two tries answers, so we ask it directly.
+- `getitem` (`map(attribute="level")` over a page's toc entries): Jinja tries `obj[name]`,
+  then `getattr(obj, name)`; a tuple or list only raises TypeError for a str, so we skip it.
 - `get_template` (every `{% include %}`, ~7,000 a build): with `auto_reload` off Jinja returns
   the cached Template without looking at the file; we keep the same Template objects in a plain
   dict instead of Jinja's locked LRU cache, keyed by a weak reference made anew each call.
@@ -37,6 +39,8 @@ from sitegen.views import PageView
 # A dict instance has no attributes of its own (no __dict__): `getattr(d, name)` finds exactly the
 # attributes of the dict type. Names starting with "_" keep Jinja's own path.
 _DICT_ATTRIBUTES = frozenset(name for name in dir(dict) if not name.startswith("_"))
+# Item lookups that take integers (and slices) only: a NamedTuple's (a toc entry's) or a list's.
+_INDEX_ONLY = (tuple.__getitem__, list.__getitem__)
 
 
 # The shortcuts copy Jinja 3.1's lookups and markupsafe 3.0's escape; under other versions
@@ -104,6 +108,15 @@ class Environment(RememberingEnvironment):
             return obj[attribute]
         except (TypeError, LookupError, AttributeError):
             return self.undefined(obj=obj, name=attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if type(argument) is str and getattr(type(obj), "__getitem__", None) in _INDEX_ONLY:
+            # A tuple's or list's [] raises TypeError for a str: Jinja goes on to getattr().
+            try:
+                return getattr(obj, argument)
+            except AttributeError:
+                return self.undefined(obj=obj, name=argument)
+        return super().getitem(obj, argument)
 
     def get_template(self, name: Any, parent: str | None = None, globals: Any = None) -> Any:
         if globals is not None or self.auto_reload or self.cache is None or type(name) is not str:

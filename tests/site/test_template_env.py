@@ -171,3 +171,15 @@ def test_compiled_templates_call_the_fast_escape_and_get_jinjas_globals() -> Non
     assert type(context) is template_env.Context
     stock = jinja2.runtime.Context(env, context.parent, template.name, template.blocks, template.globals)
     assert context.globals_keys == stock.globals_keys == {"t", *env.globals}
+
+
+def test_getitem_is_jinjas() -> None:
+    from sitegen.content import TocEntry
+
+    env = _env()
+    entry = TocEntry(2, "intro", "Intro")
+    for obj in (entry, [1, 2], (3, 4), {"level": 1}, "text", Mapping(level=5)):
+        for argument in ("level", "id", "count", "index", "missing", "__class__", 0, 1, 9, slice(0, 1)):
+            assert _same(env.getitem(obj, argument), jinja2.Environment.getitem(env, obj, argument)), (obj, argument)
+    template = env.from_string('{{ toc|map(attribute="level")|min }} {{ toc|map(attribute="id")|join(",") }}')
+    assert template.render(toc=[entry, TocEntry(3, "b", "B")]) == "2 intro,b"
