@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sitegen.build.scan import Fence, file_stat
+from sitegen.build.scan import Fence, Stat, file_stat
 from sitegen.errors import ContentError
 
 if TYPE_CHECKING:
@@ -41,6 +41,9 @@ class StaticCopies:
         self.report = report
         self.fence = fence
         self.done = False
+        self.stats: dict[str, Stat] = {}
+        """Each copy's stat as it was written (a rename into place keeps it): commit records
+        these instead of stat-ing every copy again."""
 
     def __call__(self) -> None:
         if self.done:
@@ -66,17 +69,17 @@ class StaticCopies:
                     from sitegen.theme import minify_css
 
                     text = _read_checked(src, fence).decode("utf-8")
-                    write_file(target, minify_css(text).encode("utf-8"))
-                    os.chmod(target, FILE_MODE)
+                    self.stats[rel] = write_file(target, minify_css(text).encode("utf-8"))
                     continue
                 except FileNotFoundError:
                     pass  # deleted since the scan: the copy below says so
             # Image variants come from sitegen's own cache, outside the site by design.
-            if not _copy_if_present(src, target, None if rel in linked else fence):
+            copied = _copy_if_present(src, target, None if rel in linked else fence)
+            if copied is None:
                 vanished.append(rel)  # deleted since the scan: a deleted file, not an error
                 static_plan["vanished"].append(str(src))
                 continue
-            os.chmod(target, FILE_MODE)
+            self.stats[rel] = copied
         for rel in vanished:
             self.report.copied.remove(rel)
             del static_plan["final"][rel]
@@ -95,6 +98,7 @@ def commit(
     """Copy the static files into staging (unless done already), then move everything into `out_dir`."""
     copies()
     static_plan = copies.plan
+    stats = dict(copies.stats)  # files as written: moving them into place keeps mtime and size
     if not out_dir.exists() and staging.exists() and not memory:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         os.rename(staging, out_dir)
@@ -108,7 +112,7 @@ def commit(
             else:
                 # Each file still appears whole: written beside its target, then renamed.
                 tmp = target.with_name(f".{target.name}.sitegen-tmp")
-                write_file(tmp, data)
+                stats[rel] = write_file(tmp, data)
                 os.replace(tmp, target)
     make_dirs(out_dir)
     gone = [p for p in old_outputs if p not in outputs] + list(static_plan["removed"])
@@ -121,15 +125,17 @@ def commit(
             pass
         prune_empty_dirs(target.parent, out_dir)
     for rel in report.written:
-        out, deps, _stat, digest = outputs[rel]
-        outputs[rel] = (out, deps, file_stat(out_dir / rel), digest)
+        out, deps, stat, digest = outputs[rel]
+        # A file staged by a render worker carries its stat from then (the worker wrote it).
+        stat = stats.get(rel) or stat or file_stat(out_dir / rel)
+        outputs[rel] = (out, deps, stat, digest)
     for rel in report.copied:
         src, st, _ = static_plan["final"][rel]
-        static_plan["final"][rel] = (src, st, file_stat(out_dir / rel))
+        static_plan["final"][rel] = (src, st, stats.get(rel) or file_stat(out_dir / rel))
 
 
-def _copy_if_present(src: Path, target: Path, fence: Fence | None = None, attempts: int = 3) -> bool:
-    """Copy src to target; False when src is gone.
+def _copy_if_present(src: Path, target: Path, fence: Fence | None = None, attempts: int = 3) -> Stat | None:
+    """Copy src to target (0644); the copy's stat, or None when src is gone.
 
     An editor's save can delete and write a file again while it is being copied: src is then
     missing for the copy but present again right after, so copy what it holds now (a few
@@ -137,14 +143,13 @@ def _copy_if_present(src: Path, target: Path, fence: Fence | None = None, attemp
     """
     for attempt in range(attempts):
         try:
-            _copy_checked(src, target, fence)
-            return True
+            return _copy_checked(src, target, fence)
         except FileNotFoundError:
             if not os.path.lexists(src):
-                return False
+                return None
             if attempt == attempts - 1:
                 raise
-    return False
+    return None
 
 
 def _open_checked(src: Path, fence: Fence | None) -> int:
@@ -163,9 +168,11 @@ def _open_checked(src: Path, fence: Fence | None) -> int:
     return fd
 
 
-def _copy_checked(src: Path, target: Path, fence: Fence | None) -> None:
+def _copy_checked(src: Path, target: Path, fence: Fence | None) -> Stat:
     with open(_open_checked(src, fence), "rb") as fsrc, open(target, "wb") as fdst:
         shutil.copyfileobj(fsrc, fdst, 1 << 20)
+        fdst.flush()
+        return _published(fdst.fileno())
 
 
 def _read_checked(src: Path, fence: Fence | None) -> bytes:
@@ -210,16 +217,23 @@ def make_dirs(path: str | Path) -> None:
     os.chmod(path, DIR_MODE)
 
 
-def write_file(path: str | Path, data: bytes) -> None:
-    """Write a published file, 0644 whatever the umask."""
+def write_file(path: str | Path, data: bytes) -> Stat:
+    """Write a published file, 0644 whatever the umask; its stat once written."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
     try:
-        os.fchmod(fd, FILE_MODE)
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
+        return _published(fd)
     finally:
         os.close(fd)
+
+
+def _published(fd: int) -> Stat:
+    """Make the open file 0644; its (mtime, size) as the tamper check compares them."""
+    os.fchmod(fd, FILE_MODE)
+    st = os.fstat(fd)
+    return (st.st_mtime_ns, st.st_size)
 
 
 def prune_empty_dirs(directory: Path, stop: Path) -> None:

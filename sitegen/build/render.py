@@ -261,11 +261,11 @@ class RenderJob:
             if written:
                 if self.memory is not None:
                     self.memory[out.path] = data
+                    stat = None  # commit writes it, and records its stat
                 else:
                     assert self.staging is not None
                     target = os.path.join(self.staging, out.path)
                     make_dirs(os.path.dirname(target))
-                    write_file(target, data)
-                stat = None  # filled in once the file is in place
+                    stat = write_file(target, data)  # moving it into place keeps mtime and size
             results.append((out.path, (definition(out), deps, stat, digest), written))
         return results

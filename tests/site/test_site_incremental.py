@@ -402,3 +402,35 @@ def test_pagination_pages_come_and_go_with_posts(make_site, tmp_path, mode):
             "tags/t/page/3/index.html"} <= set(report.removed)
     assert not (site.out / "blog/page").exists()
     assert_matches_clean_build(drv, tmp_path / "again")
+
+
+def _recorded_stats_match_the_files(drv: Driver) -> int:
+    from sitegen.build.scan import file_stat
+    from sitegen.build.store import load_manifest
+
+    state = drv.builder.state if drv.builder is not None else load_manifest(drv.site.builder().cache_dir)
+    assert state is not None
+    checked = 0
+    for rel, entry in state["outputs"].items():
+        assert entry[2] == file_stat(drv.site.out / rel), rel
+        checked += 1
+    for rel, (_src, _st, published) in state["static"].items():
+        assert published == file_stat(drv.site.out / rel), rel
+        checked += 1
+    return checked
+
+
+def test_recorded_stats_are_those_of_the_published_files(unhinted):
+    """Commit records each written or copied file's (mtime, size) as it was written, before the
+    rename into place (which keeps both): they must be the published files', or the next build
+    would take files for ones edited by hand (and a hand edit must still be seen)."""
+    drv = unhinted
+    assert _recorded_stats_match_the_files(drv) > 10
+    drv.edit(FIRST_POST, "tags: [Python, web]", "tags: [Python, web, fresh]")
+    drv.edit("static/style.css", "serif", "sans-serif")
+    report = drv.build()
+    assert report.written and report.copied == ["style.css"]
+    _recorded_stats_match_the_files(drv)
+    assert drv.build().nothing
+    (drv.site.out / "tags" / "index.html").write_text("vandalised")
+    assert drv.build().written == ["tags/index.html"]
