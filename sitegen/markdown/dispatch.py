@@ -26,6 +26,9 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+
+_new = object.__new__
 
 # Inline rules: the characters at state.pos where each can answer True.
 INLINE_FIRST: dict[str, str] = {
@@ -261,15 +264,55 @@ def _paragraph(state: StateBlock, startLine: int, endLine: int, silent: bool) ->
 
 
 def push_paragraph(state: StateBlock, startLine: int, nextLine: int, content: str) -> None:
-    """The paragraph rule's tokens, for lines startLine up to nextLine holding `content`."""
+    """The paragraph rule's tokens, for lines startLine up to nextLine holding `content`: what
+    its three `state.push` calls make (StateBlock.push: `Token(type, tag, nesting)` with
+    block=True at state.level, which the opening token raises and the closing one lowers again),
+    built here without the calls or the dataclass `__init__` (the same thirteen fields): most
+    blocks of a post are paragraphs."""
     state.line = nextLine
-    token = state.push("paragraph_open", "p", 1)
-    token.map = [startLine, state.line]
-    token = state.push("inline", "", 0)
-    token.content = content
-    token.map = [startLine, state.line]
-    token.children = []
-    state.push("paragraph_close", "p", -1)
+    level = state.level
+
+    opening = _new(Token)
+    opening.type = "paragraph_open"
+    opening.tag = "p"
+    opening.nesting = 1
+    opening.attrs = {}
+    opening.map = [startLine, nextLine]
+    opening.level = level
+    opening.children = None
+    opening.content = opening.markup = opening.info = ""
+    opening.meta = {}
+    opening.block = True
+    opening.hidden = False
+
+    inline = _new(Token)
+    inline.type = "inline"
+    inline.tag = ""
+    inline.nesting = 0
+    inline.attrs = {}
+    inline.map = [startLine, nextLine]
+    inline.level = level + 1
+    inline.children = []
+    inline.content = content
+    inline.markup = inline.info = ""
+    inline.meta = {}
+    inline.block = True
+    inline.hidden = False
+
+    closing = _new(Token)
+    closing.type = "paragraph_close"
+    closing.tag = "p"
+    closing.nesting = -1
+    closing.attrs = {}
+    closing.map = None
+    closing.level = level
+    closing.children = None
+    closing.content = closing.markup = closing.info = ""
+    closing.meta = {}
+    closing.block = True
+    closing.hidden = False
+
+    state.tokens += (opening, inline, closing)
 
 
 def _lheading(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:

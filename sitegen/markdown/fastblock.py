@@ -33,7 +33,7 @@ from operator import sub as _sub
 from typing import Any, Literal
 
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import mdTrim
+from markdown_it.common.utils import MD_TRIM_CHARS, mdTrim
 from markdown_it.rules_block import StateBlock, heading, hr, html_block, list_block, reference
 from markdown_it.token import Token
 from markdown_it.utils import EnvType
@@ -91,6 +91,9 @@ class FastStateBlock(StateBlock):
         self.level = 0
         self.result = ""
         self._code_enabled = "code" in md["block"].ruler.get_active_rules()
+        # Looked up once per document rather than by every nested tokenize (list items, quotes).
+        self.rules_table: Rules = rules(md.block)
+        self.max_nesting: int = md.options.maxNesting
 
     def push(self, ttype: str, tag: str, nesting: Literal[-1, 0, 1]) -> Token:
         """StateBlock.push: the Token that `Token(ttype, tag, nesting)` makes, with block=True."""
@@ -128,6 +131,18 @@ class FastStateBlock(StateBlock):
             parts = [src[bMarks[line] : eMarks[line] + 1] for line in range(begin, end - 1)]
             parts.append(src[bMarks[end - 1] : last])
             return "".join(parts)
+        if end - begin == 1:
+            # One line (most paragraphs): as the loop below, without the list.
+            first = bMarks[begin]
+            last = eMarks[begin] + 1 if keepLastLF else eMarks[begin]
+            limit = first + indent
+            if limit > last:
+                limit = last
+            if src.find("\t", first, limit) >= 0:
+                return StateBlock.getLines(self, begin, end, indent, keepLastLF)
+            shifted = first + tShift[begin]
+            first = limit if shifted >= limit else _SPACES.match(src, shifted, limit).end()  # type: ignore[union-attr]
+            return src[first:last]
         parts = []
         for line in range(begin, end):
             first = bMarks[line]
@@ -162,11 +177,15 @@ def _parse(self: Any, src: str, md: MarkdownIt, env: EnvType, outTokens: list[To
 
 def _tokenize(self: Any, state: StateBlock, startLine: int, endLine: int) -> None:
     """ParserBlock.tokenize, asking the rules that can match the line (see the module doc)."""
-    table = rules(self)
+    table = getattr(state, "rules_table", None)
+    if table is None:  # a state that _parse did not make
+        table = rules(self)
+        maxNesting = state.md.options.maxNesting
+    else:
+        maxNesting = state.max_nesting
     by_char, build, text = table.by_char, table.build, table.text
     terminators = table.chain("paragraph")
     src, bMarks, eMarks, tShift, sCount = state.src, state.bMarks, state.eMarks, state.tShift, state.sCount
-    maxNesting = state.md.options.maxNesting
     line = startLine
     hasEmptyLines = False
 
@@ -223,7 +242,7 @@ def _text_block(
 ) -> None:
     """markdown-it-py's `lheading`, and `paragraph` where it finds no underline, in one pass;
     `terminators` are the rules of the "paragraph" chain."""
-    if endLine != state.lineMax or state.is_code_block(startLine):
+    if endLine != state.lineMax or (state._code_enabled and state.sCount[startLine] - state.blkIndent >= 4):
         for rule in text:
             if rule(state, startLine, endLine, False):
                 return
@@ -274,7 +293,10 @@ def _text_block(
             break
         nextLine += 1
 
-    content = mdTrim(state.getLines(startLine, nextLine, blkIndent, False))
+    if nextLine == startLine + 1 and not blkIndent:
+        content = src[bMarks[startLine] : eMarks[startLine]].strip(MD_TRIM_CHARS)  # getLines, mdTrim
+    else:
+        content = mdTrim(state.getLines(startLine, nextLine, blkIndent, False))
     if level:
         state.line = nextLine + 1
         tag = "h" + str(level)

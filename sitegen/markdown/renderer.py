@@ -155,8 +155,9 @@ def render_code_inline(
     """Inline code; a short word with a hyphen (`-m`, `--yes`) is kept on one line, so a narrow
     screen never breaks it after its dash. Long words may still wrap (no sideways scroll)."""
     token = tokens[idx]
-    words = escapeHtml(token.content).split(" ")
-    body = " ".join(f'<span class="nobr">{w}</span>' if "-" in w and len(w) <= 32 else w for w in words)
+    body = escapeHtml(token.content)
+    if "-" in body:
+        body = " ".join([f'<span class="nobr">{w}</span>' if "-" in w and len(w) <= 32 else w for w in body.split(" ")])
     return f"<code{self.renderAttrs(token)}>{body}</code>"
 
 
@@ -444,7 +445,8 @@ class Renderer:
             elif kind == "link_open":
                 in_link += 1
                 href = str(child.attrGet("href") or "")
-                target = _md_target(href)
+                # Most links are to the web, which _md_target passes over.
+                target = "" if href.startswith(("https://", "http://")) else _md_target(href)
                 if target:
                     walk.md_links.append(target)
                     walk.md_link_lines.append(line)
