@@ -17,6 +17,8 @@ shortcuts below return exactly what Jinja2's own code returns; each says why.
 - the `urlencode` filter on a string: the theme's favicon quotes the same string on every page.
 - `escape` in compiled templates (every `{{ x }}`, ~55,000 a build): markupsafe's, less the
   Python-level `Markup.__new__` it calls (for a str) and the copy it makes (for a Markup).
+- a top-level Context's variables: the template's globals and the render's, copied from the
+  ChainMap's maps (as for `globals_keys` below).
 - a Context's `globals_keys` (every render and include): the keys of the template's globals
   (a ChainMap over the environment's) from its maps, not by ChainMap's own iteration.
 """
@@ -157,13 +159,27 @@ def escape(value: Any, /) -> Markup:
 
 
 class Template(jinja2.Template):
-    """A template whose compiled code calls our `escape` (it imported markupsafe's)."""
+    """A template whose compiled code calls our `escape` (it imported markupsafe's), and whose
+    top-level contexts copy its globals without ChainMap's Python-level iteration."""
 
     @classmethod
     def _from_namespace(cls, environment: Any, namespace: Any, globals: Any) -> Any:
         if FAST_ESCAPE and namespace.get("escape") is markupsafe.escape:
             namespace["escape"] = escape
         return super()._from_namespace(environment, namespace, globals)
+
+    def new_context(self, vars: Any = None, shared: bool = False, locals: Any = None) -> Any:
+        globals = self.globals
+        if shared or type(globals) is not ChainMap or any(type(m) is not dict for m in globals.maps):
+            return super().new_context(vars, shared, locals)
+        # jinja2.runtime.new_context starts a context that is not shared with
+        # dict(globals or (), **vars): the same keys in the same order, each with the value of
+        # the first map holding it, as updating a dict with the maps, last map first.
+        flat: dict[str, Any] = {}
+        for mapping in reversed(globals.maps):
+            flat.update(mapping)
+        parent = dict(flat, **(vars or {}))
+        return jinja2.runtime.new_context(self.environment, self.name, self.blocks, parent, True, globals, locals)
 
 
 class Context(jinja2.runtime.Context):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import re
 import traceback
@@ -55,7 +56,10 @@ class Templates:
             cache = jinja2.FileSystemBytecodeCache(str(cache_dir / "jinja"))
         self.env = make_environment(
             loader=jinja2.FileSystemLoader([str(d) for d in self.dirs]),
-            autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),
+            # Asked for each context (each render and include): remember the answer per template name.
+            autoescape=functools.lru_cache(maxsize=None)(
+                jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True)
+            ),
             bytecode_cache=cache,
             auto_reload=False,
             trim_blocks=True,

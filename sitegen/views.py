@@ -51,11 +51,12 @@ def pack(deps: Iterable[Dep], bits: Mapping[str, int]) -> dict[str, int]:
     would otherwise cost more to pickle and load than a whole incremental build.
     """
     packed: dict[str, int] = {}
+    extra = bits["extra"]
     for key, name in deps:
         if key[0] == "?":
             packed[key + name] = 1
         else:
-            packed[key] = packed.get(key, 0) | bits.get(name, bits["extra"])
+            packed[key] = packed.get(key, 0) | bits.get(name, extra)
     return packed
 
 

@@ -183,3 +183,19 @@ def test_getitem_is_jinjas() -> None:
             assert _same(env.getitem(obj, argument), jinja2.Environment.getitem(env, obj, argument)), (obj, argument)
     template = env.from_string('{{ toc|map(attribute="level")|min }} {{ toc|map(attribute="id")|join(",") }}')
     assert template.render(toc=[entry, TocEntry(3, "b", "B")]) == "2 intro,b"
+
+
+def test_a_top_level_context_holds_what_jinjas_holds() -> None:
+    env = _env()
+    env.globals.update(g="env", shared="env")
+    template = env.from_string("{{ g }} {{ shared }} {{ v }} {{ t }}", globals={"shared": "template", "t": 1})
+    for variables in ({"v": 2, "shared": "render"}, {}, None):
+        fast = template.new_context(variables)
+        stock = jinja2.Template.new_context(template, variables)
+        assert list(fast.parent.items()) == list(stock.parent.items())
+        assert fast.globals_keys == stock.globals_keys and fast.vars == stock.vars == {}
+    assert template.render(v=3) == "env template 3 1"
+    with pytest.raises(TypeError):
+        template.new_context({1: "not a name"})
+    with pytest.raises(TypeError):
+        jinja2.Template.new_context(template, {1: "not a name"})
