@@ -13,8 +13,11 @@ _NON_WORD = re.compile(r"[^\w]+")
 
 def slugify(text: str) -> str:
     """Lower-case words joined by '-', accents folded: "Héllo, World!" → "hello-world"."""
-    norm = unicodedata.normalize("NFKD", text)
-    ascii_ish = "".join(c for c in norm if not unicodedata.combining(c))
+    if text.isascii():  # NFKD leaves ASCII as it is, and no ASCII character is a combining mark
+        ascii_ish = text
+    else:
+        norm = unicodedata.normalize("NFKD", text)
+        ascii_ish = "".join(c for c in norm if not unicodedata.combining(c))
     slug = _NON_WORD.sub("-", ascii_ish.lower()).strip("-_")
     return slug or "-"
 

@@ -115,3 +115,21 @@ def test_well_formed_yaml_with_values_of_any_type(meta, key):
 def test_any_slug_either_fails_cleanly_or_stays_inside_the_output(slug):
     front = yaml.safe_dump({"title": "t", "slug": slug, "published": 1700000000}, allow_unicode=True)
     _parse_only_raises_sitegen_errors(f"---\n{front}---\n".encode())
+
+
+def _slugify_by_the_book(text: str) -> str:
+    import re
+    import unicodedata
+
+    norm = unicodedata.normalize("NFKD", text)
+    folded = "".join(c for c in norm if not unicodedata.combining(c))
+    return re.sub(r"[^\w]+", "-", folded.lower()).strip("-_") or "-"
+
+
+@given(st.text(max_size=60) | st.text(st.characters(max_codepoint=127), max_size=60))
+@example("Héllo, World!")
+@example("Rust 1.17: what's new?")
+def test_slugify_skips_unicode_folding_only_where_it_changes_nothing(text):
+    from sitegen.urls import slugify
+
+    assert slugify(text) == _slugify_by_the_book(text)
