@@ -8,7 +8,7 @@ those of markdown-it-py:
   instead of the text rule, a dict lookup and a one-character append at every terminator
   (`-`, `#`, `:`, `w` …). A character is active when some rule other than `text` can match
   there (the dispatch tables know which); `w`, `!` and `:` only where the rule asked there can
-  get past its first test (`www.`, `![`). Pending
+  get past its first test (`www.`, `![`, `:` before `/` or an address's first character). Pending
   text is the same string either way, and every rule is asked at the same positions, with the
   same state, as before.
 - Content with no active position at all (a third of the inline tokens of a blog: headings,
@@ -54,10 +54,12 @@ from mdit_py_plugins.footnote.index import footnote_tail
 from sitegen.markdown.dispatch import INLINE_FIRST, _inline_skip_token, _inline_table, _inline_tokenize
 
 # Where a rule, alone at its character, can get past its first test: narrower than the
-# character itself. (Literal prefixes only: a lookbehind would make every search ten times slower.)
+# character itself. (A literal first character: a lookbehind would make every search ten times slower.)
 _NARROWER: dict[str, tuple[tuple[str, ...], str]] = {
     "w": (("autolink_www",), r"www\."),
     "!": (("image",), r"!\["),
+    # `http(s)://`, or `mailto:`/`xmpp:` and an address's first character (autolink._LOCAL)
+    ":": (("autolink_protocol",), r":[/A-Za-z0-9.+_-]"),
 }
 
 # The post-processing rules that act only on delimiters.
@@ -68,9 +70,10 @@ _TOKEN_FIELDS = ("type", "tag", "nesting", "attrs", "map", "level", "children", 
 _FIELDS_MATCH = tuple(f.name for f in dataclasses.fields(Token)) == _TOKEN_FIELDS
 
 
-def _token(ttype: str, tag: str, nesting: Literal[-1, 0, 1], content: str = "", level: int = 0) -> Token:
+def _token(ttype: str, tag: str, nesting: Literal[-1, 0, 1], content: str = "", level: int = 0,
+           _new: Any = object.__new__, _cls: type[Token] = Token) -> Token:
     """Token(ttype, tag, nesting) with content and level set, without the dataclass machinery."""
-    token = object.__new__(Token)
+    token = _new(_cls)
     token.type = ttype
     token.tag = tag
     token.nesting = nesting
@@ -113,8 +116,13 @@ class _State(StateInline):
         return token
 
     def push(self, ttype: str, tag: str, nesting: Literal[-1, 0, 1]) -> Token:
-        if self._pending_buffer or self._pending:
-            self.pushPending()
+        buffer = self._pending_buffer
+        if buffer or self._pending:
+            # pushPending, inlined
+            text = self._pending + "".join(buffer) if buffer else self._pending
+            self.tokens.append(_token("text", "", 0, text, self.pendingLevel))
+            self._pending = ""
+            self._pending_buffer = []
         token_meta = None
         if nesting < 0:
             self.level -= 1
@@ -233,16 +241,26 @@ def _tokenize(self: ParserInline, state: StateInline, found: re.Match[str] | Non
 def _newline(state: StateInline, src: str, pos: int, end: int) -> int:
     """markdown-it-py's newline rule at `pos` (not silent): a softbreak, or a hardbreak after
     two spaces, trailing spaces taken off pending text; the next line's leading spaces and tabs
-    skipped. Returns the new position."""
-    pending = state.pending
-    if pending.endswith("  "):
-        state.pending = pending.rstrip(" ")
-        state.push("hardbreak", "br", 0)
-    elif pending.endswith(" "):
-        state.pending = pending[:-1]
-        state.push("softbreak", "br", 0)
-    else:
-        state.push("softbreak", "br", 0)
+    skipped. Returns the new position. (`state.push`, inlined: pending text flushed, then the
+    break at the current level, with no delimiter list.)"""
+    buffer = state._pending_buffer
+    pending = state._pending + "".join(buffer) if buffer else state._pending
+    tokens = state.tokens
+    ttype = "softbreak"
+    if pending:
+        if pending[-1] == " ":
+            if pending.endswith("  "):
+                pending = pending.rstrip(" ")
+                ttype = "hardbreak"
+            else:
+                pending = pending[:-1]
+        if pending:
+            tokens.append(_token("text", "", 0, pending, state.pendingLevel))
+        state._pending = ""
+        state._pending_buffer = []
+    level = state.pendingLevel = state.level
+    tokens.append(_token(ttype, "br", 0, "", level))
+    state.tokens_meta.append(None)
     pos += 1
     while pos < end and src[pos] in " \t":
         pos += 1

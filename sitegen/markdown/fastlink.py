@@ -121,10 +121,15 @@ def link(state: StateInline, silent: bool) -> bool:
     stop = _label_stop(plan) if state.level < max_nesting else None
     if stop is None:
         return stock_link(state, silent)
-    labelEnd = _label_end(state, plan, stop, start)
-    if labelEnd < 0:
-        return stock_link(state, silent)
     maximum = state.posMax
+    # The usual label, with no character to stop at before its `]`: _label_end's first step.
+    found = stop.search(src, start + 1, maximum)
+    if found is not None and src[found.start()] == "]" and not state.cache:
+        labelEnd = found.start()
+    else:
+        labelEnd = _label_end(state, plan, stop, start)
+        if labelEnd < 0:
+            return stock_link(state, silent)
     labelStart = start + 1
     pos = labelEnd + 1
     label = None
@@ -133,7 +138,10 @@ def link(state: StateInline, silent: bool) -> bool:
         tail = _TAIL.match(src, pos, maximum)
         if tail is None:
             return stock_link(state, silent)
-        href = md.normalizeLink(unescapeAll(tail.group(1)))
+        href = tail.group(1)
+        if "&" in href:  # unescapeAll: no backslash can be in it
+            href = unescapeAll(href)
+        href = md.normalizeLink(href)
         if not md.validateLink(href):
             return stock_link(state, silent)
         title = tail.group(2)
