@@ -42,6 +42,8 @@ RuleFn = Callable[[StateBlock, int, int, bool], bool]
 # What `table` requires of the line after a table's first, before it does anything: `|`, `-`, `:`,
 # spaces and tabs only, two characters at least, not `-` then a space (a list item).
 DELIMITER_ROW = re.compile(r"(?:[|:][-|: \t]|-[-|:])[-|: \t]*")
+# Its first two characters, tested before the regex call: a list item's `- ` is not among them.
+DELIMITER_STARTS = frozenset([a + b for a in "|:" for b in "-|: \t"] + ["-" + b for b in "-|:"])
 # Upstream's skipOrderedListMarker/skipBulletListMarker: 1-9 ASCII digits then `.` or `)`, or
 # one of `*-+`; either followed by a space, a tab or the end of the line (checked apart).
 _ORDERED = re.compile(r"[0-9]{1,9}[.)]")
@@ -123,17 +125,31 @@ def variant(state: StateBlock, line: int, endLine: int) -> int:
     found = 2 if state.sCount[line] - state.blkIndent >= 4 else 0
     if nextLine < endLine:
         pos = state.bMarks[nextLine] + state.tShift[nextLine]
-        if pos < state.eMarks[nextLine] and DELIMITER_ROW.fullmatch(state.src, pos, state.eMarks[nextLine]):
+        if (
+            state.src[pos : pos + 2] in DELIMITER_STARTS
+            and pos < state.eMarks[nextLine]
+            and DELIMITER_ROW.fullmatch(state.src, pos, state.eMarks[nextLine])
+        ):
             found += 1
     return found
 
 
 def _marker_end(pattern: re.Pattern[str], src: str, pos: int, maximum: int) -> int:
-    """Position after a list marker at pos, or -1 (as upstream's skip*ListMarker)."""
-    found = pattern.match(src, pos, maximum)
-    if found is None:
+    """Position after a list marker at pos, or -1 (as upstream's skip*ListMarker). The first
+    character is tested before any regex call: most lines asked start with neither marker."""
+    if pos >= maximum:
         return -1
-    end = found.end()
+    if pattern is _BULLET:
+        if src[pos] not in "*+-":
+            return -1
+        end = pos + 1
+    else:
+        if src[pos] not in "0123456789":
+            return -1
+        found = pattern.match(src, pos, maximum)
+        if found is None:
+            return -1
+        end = found.end()
     if end < maximum and src[end] != " " and src[end] != "\t":
         return -1
     return end

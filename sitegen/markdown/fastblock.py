@@ -7,7 +7,8 @@ start with. This module takes the rest of the per-line overhead out of markdown-
 - `FastStateBlock` builds the line tables (`bMarks`, `eMarks`, `tShift`, `sCount`, with tabs
   expanded as upstream does) from one `str.split` and list comprehensions instead of a Python
   loop per line, creates tokens without the dataclass `__init__` (the same thirteen fields), and
-  cuts `getLines` without a loop per character when no tab lies in the indentation it removes.
+  cuts `getLines` without a loop per character when no tab lies in the indentation it removes,
+  and as one slice of the source when no rule has moved the starts of its lines (`line_starts`).
 - `_tokenize` is `ParserBlock.tokenize` with two more rules skipped where they answer False
   before any effect: `table` unless the next line can be a delimiter row (`|`, `-`, `:`, spaces
   and tabs, as `table` checks first), and `code` unless the line is indented four columns past
@@ -39,7 +40,7 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType
 
 from sitegen.markdown import blockrules
-from sitegen.markdown.blockrules import DELIMITER_ROW, RuleFn, Rules, rules
+from sitegen.markdown.blockrules import DELIMITER_ROW, DELIMITER_STARTS, RuleFn, Rules, rules
 from sitegen.markdown.dispatch import push_paragraph
 
 _new = object.__new__
@@ -76,6 +77,7 @@ class FastStateBlock(StateBlock):
         tShift.append(0)
         sCount.append(0)
         self.bMarks = bMarks
+        self.line_starts = bMarks.copy()  # bMarks before any rule moves one (see getLines)
         self.eMarks = eMarks
         self.tShift = tShift
         self.sCount = sCount
@@ -126,7 +128,9 @@ class FastStateBlock(StateBlock):
         src, bMarks, eMarks, tShift = self.src, self.bMarks, self.eMarks, self.tShift
         if not indent:
             last = eMarks[end - 1] + 1 if keepLastLF else eMarks[end - 1]
-            if end - begin == 1:
+            # Lines whose starts no rule has moved (a blockquote moves them past its `>`) follow
+            # one another in src: together they are one slice (a fence, an HTML block).
+            if end - begin == 1 or bMarks[begin + 1 : end] == self.line_starts[begin + 1 : end]:
                 return src[bMarks[begin] : last]
             parts = [src[bMarks[line] : eMarks[line] + 1] for line in range(begin, end - 1)]
             parts.append(src[bMarks[end - 1] : last])
@@ -210,7 +214,12 @@ def _tokenize(self: Any, state: StateBlock, startLine: int, endLine: int) -> Non
         found = 2 if sCount[line] - state.blkIndent >= 4 else 0
         if line + 1 < endLine:
             pos = bMarks[line + 1] + tShift[line + 1]
-            if pos < eMarks[line + 1] and src[pos] in "|-:" and DELIMITER_ROW.fullmatch(src, pos, eMarks[line + 1]):
+            if (
+                pos < eMarks[line + 1]
+                and src[pos] in "|-:"
+                and src[pos : pos + 2] in DELIMITER_STARTS
+                and DELIMITER_ROW.fullmatch(src, pos, eMarks[line + 1])
+            ):
                 found += 1
         ok = False
         for rule in variants[found]:
@@ -282,7 +291,12 @@ def _text_block(
         after = nextLine + 1
         if after < endLine:
             pos = bMarks[after] + tShift[after]
-            if pos < eMarks[after] and src[pos] in "|-:" and DELIMITER_ROW.fullmatch(src, pos, eMarks[after]):
+            if (
+                pos < eMarks[after]
+                and src[pos] in "|-:"
+                and src[pos : pos + 2] in DELIMITER_STARTS
+                and DELIMITER_ROW.fullmatch(src, pos, eMarks[after])
+            ):
                 asked = variants[1]  # with `table` (blockrules.variant, inline; no `code` here)
         terminate = False
         for rule in asked:
