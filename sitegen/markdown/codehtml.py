@@ -53,8 +53,9 @@ def format_tokens(formatter: HtmlFormatter, tokens: Iterable[tuple[_TokenType, s
             span = openers[ttype]
         except KeyError:
             span = _opener(formatter, ttype)
-        value = (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                 .replace('"', "&quot;").replace("'", "&#39;"))
+        if "&" in value or "<" in value or ">" in value or '"' in value or "'" in value:
+            value = (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                     .replace('"', "&quot;").replace("'", "&#39;"))
         if "\n" not in value:
             if open_ != span:
                 if open_:

@@ -39,12 +39,15 @@ def _is_stock(rule: object, func: object) -> bool:
 
 def _attrs(attrs: dict) -> str:
     """`renderAttrs`: ` key="value"` for each attribute, both escaped like `escapeHtml`."""
-    return "".join([
-        ' ' + key.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-        + '="' + str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-        + '"'
-        for key, value in attrs.items()
-    ])
+    out = []
+    for key, value in attrs.items():
+        value = str(value)
+        if "&" in value or "<" in value or ">" in value or '"' in value:  # few are: skip four calls
+            value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+        if "&" in key or "<" in key or ">" in key or '"' in key:
+            key = key.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+        out.append(f' {key}="{value}"')
+    return "".join(out)
 
 
 class FastRendererHTML(RendererHTML):
@@ -67,7 +70,7 @@ class FastRendererHTML(RendererHTML):
                 append(token.content)
             elif kind in rules:
                 append(rules[kind](tokens, i, options, env))
-            else:
+            elif not token.hidden:  # renderToken gives a hidden token nothing (tight lists' paragraphs)
                 append(render_token(tokens, i, options, env))
         return "".join(out)
 
@@ -101,8 +104,12 @@ class FastRendererHTML(RendererHTML):
         for i, token in enumerate(tokens):
             kind = token.type
             if kind == "text" and text:
-                append(token.content.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                       .replace('"', "&quot;"))
+                content = token.content
+                # Most text needs no escaping; four `in` tests cost less than four replace calls.
+                if "&" in content or "<" in content or ">" in content or '"' in content:
+                    content = (content.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                               .replace('"', "&quot;"))
+                append(content)
             elif kind == "softbreak" and softbreak is not None:
                 append(softbreak)
             elif kind in rules:
