@@ -186,8 +186,14 @@ def _state_plan(state: StateInline) -> tuple[_Plan, int]:
 
 def _tokenize(self: ParserInline, state: StateInline, found: re.Match[str] | None = None) -> None:
     """ParserInline.tokenize, jumping from one active position to the next (`found`: the
-    first one, if the caller has already searched for it)."""
-    plan, max_nesting = _state_plan(state)
+    first one, if the caller has already searched for it). The text between is added to
+    pending text in one piece before a rule is asked (rules read it), a character no rule
+    matched along with the text after it."""
+    plan = getattr(state, "plan", None)
+    if plan is not None:
+        max_nesting: int = state.max_nesting  # type: ignore[attr-defined]
+    else:
+        plan, max_nesting = _state_plan(state)
     active = plan.active
     if active is None:
         _inline_tokenize(self, state)
@@ -197,44 +203,43 @@ def _tokenize(self: ParserInline, state: StateInline, found: re.Match[str] | Non
     search = active.search
     end = state.posMax
     src = state.src
-    append = state.append_pending
     own_newline = plan.own_newline
 
-    pos = state.pos
+    pos = text = state.pos  # text: where the source not yet in pending text starts
     while pos < end:
         if found is None:
             found = search(src, pos, end)
             if found is None:
-                append(src[pos:end])
-                state.pos = end
                 break
-        at = found.start()
+        pos = found.start()
         found = None
-        if at > pos:
-            append(src[pos:at])
-        state.pos = pos = at
-        ok = False
+        if pos > text:
+            state._pending_buffer.append(src[text:pos])
+        state.pos = text = pos
         if state.level < max_nesting:
             ch = src[pos]
             if ch == "\n" and own_newline:
-                pos = state.pos = _newline(state, src, pos, end)
+                pos = text = state.pos = _newline(state, src, pos, end)
                 continue
             rules: list[Callable[..., bool]] | None = by_char.get(ch)
             if rules is None:
                 rules = build(ch)
+            ok = False
             for rule in rules:
-                ok = rule(state, False)
-                if ok:
+                if rule(state, False):
                     if state.pos <= pos:
                         raise RuntimeError("inline rule didn't increment state.pos")
+                    ok = True
                     break
-        if ok:
-            pos = state.pos
-            continue
-        append(src[pos])
-        state.pos = pos = pos + 1
+            if ok:
+                pos = text = state.pos
+                continue
+        pos += 1  # the character is text
 
-    if state.pending:
+    if text < end:
+        state._pending_buffer.append(src[text:end])
+        state.pos = end
+    if state._pending_buffer or state._pending:
         state.pushPending()
 
 
