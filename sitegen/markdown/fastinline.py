@@ -389,7 +389,7 @@ def _core_inline(state: StateCore) -> None:
                         child.children = _join_text_tokens(child.children)
                 token.children = _join_text_tokens(children)
     if join:
-        state.__dict__[_TEXT_JOINED] = True
+        setattr(state, _TEXT_JOINED, True)
 
 
 # Set on a core state whose text `_core_inline` has joined.
@@ -416,7 +416,9 @@ def _joins_text(md: MarkdownIt, plan: _Plan) -> bool:
 
 def _text_join(state: StateCore) -> None:
     """The core `text_join` rule, unless `_core_inline` has done its work."""
-    if not state.__dict__.pop(_TEXT_JOINED, False):
+    if getattr(state, _TEXT_JOINED, False):
+        setattr(state, _TEXT_JOINED, False)
+    else:
         text_join(state)
 
 

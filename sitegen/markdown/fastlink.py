@@ -55,7 +55,8 @@ _TAIL = re.compile(
 def _label_stop(plan: fastinline._Plan) -> re.Pattern[str] | None:
     """The characters that end the quick label scan: `]`, `[`, and where a rule that might step
     over a bracket can start. None when the plan is not one this rule knows."""
-    stop: re.Pattern[str] | None = plan.__dict__.get("_sitegen_label_stop", False)  # type: ignore[assignment]
+    # (An attribute, not plan.__dict__: reading an object's __dict__ slows every later attribute access on it.)
+    stop: re.Pattern[str] | None = getattr(plan, "sitegen_label_stop", False)
     if stop is False:
         stop = None
         names = [name for name, _ in plan.table.entries]
@@ -65,7 +66,7 @@ def _label_stop(plan: fastinline._Plan) -> re.Pattern[str] | None:
                 if name not in _BRACKET_SAFE:
                     chars.update(INLINE_FIRST[name])
             stop = re.compile("[" + re.escape("".join(sorted(chars))) + "]")
-        plan.__dict__["_sitegen_label_stop"] = stop
+        plan.sitegen_label_stop = stop  # type: ignore[attr-defined]
     return stop
 
 

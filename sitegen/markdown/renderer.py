@@ -24,6 +24,7 @@ from sitegen.markdown.autolink import autolink_plugin
 from sitegen.markdown.dispatch import use_fast_dispatch
 from sitegen.markdown.document import IMG_IN_LINK_PREFIX, IMG_PREFIX, MD_LINK_PREFIX, Heading, Rendered
 from sitegen.markdown.fastblock import use_fast_block
+from sitegen.markdown.fastcode import use_fast_code
 from sitegen.markdown.fasthtml import FastRendererHTML
 from sitegen.markdown.fastinline import use_fast_inline
 from sitegen.markdown.fastlink import use_fast_link
@@ -220,6 +221,7 @@ def make_parser(
         use_fast_links(md)
         use_fast_inline(md)
         use_fast_link(md)
+        use_fast_code(md)
     return md
 
 

@@ -1,7 +1,7 @@
-"""sitegen.markdown.fastlink takes markdown-it-py's link steps sooner for the usual shapes: the
-tokens and env must be exactly those of stock markdown-it-py, for those shapes and for every
-near miss that has to go to markdown-it-py's own rule (code spans included, which can hide a
-label's `]`)."""
+"""sitegen.markdown.fastlink (links) and .fastcode (code spans) take markdown-it-py's steps
+sooner for the usual shapes: the tokens and env must be exactly those of stock markdown-it-py,
+for those shapes and for every near miss that has to go to markdown-it-py's own rule (code
+spans included, which can hide a label's `]`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from md_compare import parsed
 
-from sitegen.markdown import fastlink
+from sitegen.markdown import fastcode, fastlink
 from sitegen.markdown.highlight import Highlighter
 from sitegen.markdown.renderer import make_parser
 
@@ -26,9 +26,10 @@ def _same(text: str) -> None:
     assert parsed(FAST, text + REFS) == parsed(PLAIN, text + REFS)
 
 
-def test_the_build_parser_uses_the_rule() -> None:
+def test_the_build_parser_uses_both_rules() -> None:
     rules = {rule.name: rule.fn for rule in FAST.inline.ruler.__rules__}
     assert rules["link"] is fastlink.link
+    assert rules["backticks"] is fastcode.backtick
     rules = {rule.name: rule.fn for rule in PLAIN.inline.ruler.__rules__}
     assert rules["link"] is not fastlink.link
 
@@ -54,6 +55,9 @@ def test_the_build_parser_uses_the_rule() -> None:
         # code spans
         "`a`", "``a``", "`` a ` b ``", "` a `", "`  `", "` `", "`a\nb`", "`a", "a`", "``a`", "`a``", "```a``b```",
         "`a` `b` ``c``", "[`a`b](c)`", "`[a](b)`", "x ``` y `` z ` w", "\\`a`", "`\\`",
+        # runs without a closer of their length, before and after others (the no-closer note)
+        "`` a ` b `` c ` d ``", "` a `` b ` c ``", "``a ``` b `` c ```", "` ` ` `` `", "[`a](b) `c` [`d](e)",
+        "`a [b`](c) ``d", "``` a `` b ```` c ``", "[a``](b) `` c", "`a\n\n`b",
     ],
 )
 def test_link_and_code_span_shapes_parse_the_same(text: str) -> None:
@@ -99,10 +103,11 @@ def test_near_the_nesting_limit_labels_parse_the_same(nesting: int, text: str) -
         assert parsed(fast, doc) == parsed(plain, doc)
 
 
-def test_the_rule_alone_on_a_plain_parser_parses_the_same() -> None:
+def test_the_rules_alone_on_a_plain_parser_parse_the_same() -> None:
     """Without sitegen's inline loop (markdown-it-py's own tokenize and label reading)."""
     md = MarkdownIt("commonmark")
     fastlink.use_fast_link(md)
+    fastcode.use_fast_code(md)
     assert {rule.name: rule.fn for rule in md.inline.ruler.__rules__}["link"] is fastlink.link
     text = "[a](b) [c `]` d](e \"t\") `f` [g][] [h\\]](i) ``j`` [k *l*](m)\n\n[g]: /g\n"
     assert [tok.as_dict() for tok in md.parse(text)] == [tok.as_dict() for tok in MarkdownIt("commonmark").parse(text)]
