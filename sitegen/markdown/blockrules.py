@@ -4,7 +4,8 @@ rules to ask at a line. `sitegen.markdown.fastblock` installs them.
 
 - `list_block` is upstream's rule line for line, with list markers read by a regex, the
   state's tables held in locals, the terminator rules asked per first character of the line
-  (`Rules`, as the tokenizer does), no debug logging and one options lookup.
+  (`Rules`, as the tokenizer does), no debug logging and one options lookup; the scan for
+  task items only when an item got a checkbox (only then can it find one).
 - `hr` matches the whole line with one regex: a marker and at least two more of it, with
   only spaces and tabs between (upstream's character loop); the token is upstream's.
 - `heading` reads the `#` run and trims the closing sequence with str methods instead of
@@ -33,7 +34,6 @@ from markdown_it.rules_block import html_block as stock_html_block
 from markdown_it.rules_block import reference as stock_reference
 from markdown_it.rules_block import table as stock_table
 from markdown_it.rules_block.html_block import HTML_SEQUENCES
-from markdown_it.rules_block.list import markTightParagraphs
 
 from sitegen.markdown.dispatch import BLOCK_FIRST
 
@@ -41,9 +41,8 @@ RuleFn = Callable[[StateBlock, int, int, bool], bool]
 
 # What `table` requires of the line after a table's first, before it does anything: `|`, `-`, `:`,
 # spaces and tabs only, two characters at least, not `-` then a space (a list item).
+# Callers test the first two characters before the regex call (`|`, `:`, or `-` then `-|:`).
 DELIMITER_ROW = re.compile(r"(?:[|:][-|: \t]|-[-|:])[-|: \t]*")
-# Its first two characters, tested before the regex call: a list item's `- ` is not among them.
-DELIMITER_STARTS = frozenset([a + b for a in "|:" for b in "-|: \t"] + ["-" + b for b in "-|:"])
 # Upstream's skipOrderedListMarker/skipBulletListMarker: 1-9 ASCII digits then `.` or `)`, or
 # one of `*-+`; either followed by a space, a tab or the end of the line (checked apart).
 _ORDERED = re.compile(r"[0-9]{1,9}[.)]")
@@ -126,8 +125,9 @@ def variant(state: StateBlock, line: int, endLine: int) -> int:
     if nextLine < endLine:
         pos = state.bMarks[nextLine] + state.tShift[nextLine]
         if (
-            state.src[pos : pos + 2] in DELIMITER_STARTS
-            and pos < state.eMarks[nextLine]
+            pos < state.eMarks[nextLine]
+            and state.src[pos] in "|-:"
+            and (state.src[pos] != "-" or state.src[pos + 1 : pos + 2] in "-|:")
             and DELIMITER_ROW.fullmatch(state.src, pos, state.eMarks[nextLine])
         ):
             found += 1
@@ -162,6 +162,13 @@ def hr(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
     src = state.src
     pos = state.bMarks[startLine] + state.tShift[startLine]
     maximum = state.eMarks[startLine]
+    # Only markers, spaces and tabs: past one space or tab after the first marker comes the
+    # marker again or more space. Tested before the regex call: a list item's `- x` fails here.
+    after = pos + 1
+    if after < maximum and (src[after] == " " or src[after] == "\t"):
+        after += 1
+    if after >= maximum or (src[after] != src[pos] and src[after] != " " and src[after] != "\t"):
+        return False
     if _HR.fullmatch(src, pos, maximum) is None:
         return False
     if silent:
@@ -234,6 +241,7 @@ def list_block(state: StateBlock, startLine: int, endLine: int, silent: bool) ->
     src, bMarks, eMarks, tShift, sCount = state.src, state.bMarks, state.eMarks, state.tShift, state.sCount
     isTerminatingParagraph = False
     tight = True
+    hasTask = False  # whether an item of this list got a checkbox
 
     if state._code_enabled and sCount[startLine] - state.blkIndent >= 4:
         return False
@@ -352,6 +360,7 @@ def list_block(state: StateBlock, startLine: int, endLine: int, silent: bool) ->
         ):
             token.meta = {"checked": src[contentStart + 1] != " "}
             checkboxLen = 4
+            hasTask = True
             bMarks[startLine] = contentStart + checkboxLen
             tShift[startLine] = 0
 
@@ -414,8 +423,9 @@ def list_block(state: StateBlock, startLine: int, endLine: int, silent: bool) ->
         if markerChar != src[posAfterMarker - 1]:
             break
 
-    # A list with a direct task item gets the class, and so does each such item.
-    if tasklists:
+    # A list with a direct task item gets the class, and so does each such item. (Only this
+    # rule's items at this level get "checked" in their meta: without one, the scan finds none.)
+    if hasTask:
         containsTask = False
         level = tokens[listTokIdx].level + 1
         for j in range(listTokIdx + 1, len(tokens)):
@@ -435,9 +445,20 @@ def list_block(state: StateBlock, startLine: int, endLine: int, silent: bool) ->
     state.parentType = oldParentType
 
     if tight:
-        markTightParagraphs(state, listTokIdx)
+        _mark_tight_paragraphs(tokens, state.level + 2, listTokIdx + 2)
 
     return True
+
+
+def _mark_tight_paragraphs(tokens: list[Any], level: int, start: int) -> None:
+    """markdown-it-py's markTightParagraphs: the list's own paragraphs (at `level`) are hidden,
+    opening and closing token. Upstream steps past the two tokens after each one it hides, an
+    inline and a closing token, which could not match anyway; the loop here asks them too."""
+    for i in range(start, len(tokens) - 2):
+        token = tokens[i]
+        if token.level == level and token.type == "paragraph_open":
+            token.hidden = True
+            tokens[i + 2].hidden = True
 
 
 def reference(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:

@@ -40,7 +40,7 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType
 
 from sitegen.markdown import blockrules
-from sitegen.markdown.blockrules import DELIMITER_ROW, DELIMITER_STARTS, RuleFn, Rules, rules
+from sitegen.markdown.blockrules import DELIMITER_ROW, RuleFn, Rules, rules
 from sitegen.markdown.dispatch import push_paragraph
 
 _new = object.__new__
@@ -217,7 +217,7 @@ def _tokenize(self: Any, state: StateBlock, startLine: int, endLine: int) -> Non
             if (
                 pos < eMarks[line + 1]
                 and src[pos] in "|-:"
-                and src[pos : pos + 2] in DELIMITER_STARTS
+                and (src[pos] != "-" or src[pos + 1 : pos + 2] in "-|:")  # not a list item's `- `
                 and DELIMITER_ROW.fullmatch(src, pos, eMarks[line + 1])
             ):
                 found += 1
@@ -276,7 +276,12 @@ def _text_block(
             nextLine += 1
             continue
         ch = src[pos]
-        if (ch == "=" or ch == "-") and sCount[nextLine] >= blkIndent and _UNDERLINE.fullmatch(src, pos, maximum):
+        if (
+            (ch == "=" or ch == "-")
+            and sCount[nextLine] >= blkIndent
+            and src[maximum - 1] in "=- \t"  # the last character first: `- item` has text there
+            and _UNDERLINE.fullmatch(src, pos, maximum)
+        ):
             level = 1 if ch == "=" else 2
             marker = ch
             break
@@ -294,7 +299,7 @@ def _text_block(
             if (
                 pos < eMarks[after]
                 and src[pos] in "|-:"
-                and src[pos : pos + 2] in DELIMITER_STARTS
+                and (src[pos] != "-" or src[pos + 1 : pos + 2] in "-|:")  # not a list item's `- `
                 and DELIMITER_ROW.fullmatch(src, pos, eMarks[after])
             ):
                 asked = variants[1]  # with `table` (blockrules.variant, inline; no `code` here)
