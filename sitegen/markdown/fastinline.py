@@ -351,6 +351,12 @@ def _parse_planned(self: ParserInline, plan: _Plan, max_nesting: int, src: str, 
             if src:
                 tokens.append(_token("text", "", 0, src))
             return tokens
+    return _parse_state(self, plan, max_nesting, src, md, env, tokens, found)
+
+
+def _parse_state(self: ParserInline, plan: _Plan, max_nesting: int, src: str, md: MarkdownIt, env: Any,
+                 tokens: list[Token], found: re.Match[str] | None) -> list[Token]:
+    """The parse through an inline state (`found`: the first active position, if searched)."""
     state = _State(src, md, env, tokens)
     state.plan = plan
     state.max_nesting = max_nesting
@@ -376,12 +382,23 @@ def _core_inline(state: StateCore) -> None:
     max_nesting = md.options["maxNesting"]
     env = state.env
     join = _joins_text(md, plan)
+    # `_parse_planned`, inlined: most inline tokens are plain text or start with one.
+    search = plan.active.search if plan.active is not None and plan.post_only_delimiters else None
     for token in state.tokens:
         if token.type == "inline":
-            if token.children is None:
-                token.children = []
+            children = token.children
+            if children is None:
+                children = token.children = []
             src = token.content
-            children = _parse_planned(parser, plan, max_nesting, src, md, env, token.children)
+            if search is None:
+                children = _parse_planned(parser, plan, max_nesting, src, md, env, children)
+            else:
+                found = search(src)
+                if found is None:
+                    if src:
+                        children.append(_token("text", "", 0, src))
+                    continue  # no backslash or `&` either: nothing to join
+                children = _parse_state(parser, plan, max_nesting, src, md, env, children, found)
             # Only the escape and entity rules make `text_special` tokens.
             if join and ("\\" in src or "&" in src):
                 for child in children:
