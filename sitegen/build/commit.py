@@ -204,7 +204,10 @@ def make_dirs(path: str | Path) -> None:
     except FileExistsError:
         return
     except FileNotFoundError:
-        make_dirs(os.path.dirname(path))
+        parent = os.path.dirname(path)
+        if not parent or parent == os.fspath(path):  # nothing left to make: the start is gone
+            raise
+        make_dirs(parent)
         try:
             os.mkdir(path)
         except FileExistsError:

@@ -37,3 +37,12 @@ def test_a_file_in_the_way_is_an_error(tmp_path: Path) -> None:
         make_dirs(tmp_path / "f" / "a" / "b")
     make_dirs(tmp_path / "f")  # the path itself taken by a file: left to the write that follows
     assert (tmp_path / "f").is_file()
+
+
+def test_a_missing_start_is_an_error_not_a_recursion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    with pytest.raises(FileNotFoundError):
+        make_dirs("a/b")
