@@ -11,6 +11,8 @@
   `renderToken`, rewritten here with the same output: hidden tokens give nothing, a block opening
   after a hidden token gets a newline first, attributes are escaped with `escapeHtml`'s four
   replacements, and a block tag ends its line unless it holds inline content or closes at once.
+  The loops write the commonest results themselves: nothing for a hidden token, `</p>\n` for a
+  block's closing tag without attributes, `<em>` for a bare inline tag.
 
 Every other token goes to its rule with the stock signature, so the render rules of
 sitegen.markdown (headings, fences, footnotes, task items, inline code) are unchanged; those that
@@ -70,7 +72,11 @@ class FastRendererHTML(RendererHTML):
                 append(token.content)
             elif kind in rules:
                 append(rules[kind](tokens, i, options, env))
-            elif not token.hidden:  # renderToken gives a hidden token nothing (tight lists' paragraphs)
+            elif token.hidden:
+                continue  # renderToken gives it nothing (tight lists' paragraphs)
+            elif token.nesting == -1 and token.block and not token.attrs:
+                append("</" + token.tag + ">\n")  # renderToken for a block's closing tag
+            else:
                 append(render_token(tokens, i, options, env))
         return "".join(out)
 
