@@ -12,6 +12,7 @@ import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
+from stat import S_IMODE
 from typing import TYPE_CHECKING, Any
 
 from sitegen.build.scan import Fence, Stat, file_stat
@@ -233,9 +234,13 @@ def write_file(path: str | Path, data: bytes) -> Stat:
 
 
 def _published(fd: int) -> Stat:
-    """Make the open file 0644; its (mtime, size) as the tamper check compares them."""
-    os.fchmod(fd, FILE_MODE)
+    """Make the open file 0644; its (mtime, size) as the tamper check compares them.
+
+    The stat comes first: a file created 0644 (the usual umask) needs no chmod, and a chmod
+    changes neither mtime nor size."""
     st = os.fstat(fd)
+    if S_IMODE(st.st_mode) != FILE_MODE:
+        os.fchmod(fd, FILE_MODE)
     return (st.st_mtime_ns, st.st_size)
 
 

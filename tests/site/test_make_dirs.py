@@ -1,5 +1,5 @@
 """commit.make_dirs: mkdir -p whose new folders are 0755 whatever the umask, leaving folders that
-exist as they are."""
+exist as they are; commit.write_file: files 0644 whatever the umask, and the stat they have."""
 
 from __future__ import annotations
 
@@ -46,3 +46,27 @@ def test_a_missing_start_is_an_error_not_a_recursion(tmp_path: Path, monkeypatch
     gone.rmdir()
     with pytest.raises(FileNotFoundError):
         make_dirs("a/b")
+
+
+def test_written_files_are_0644_chmod_only_when_needed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sitegen.build import commit
+
+    chmods: list[int] = []
+    real = os.fchmod
+    monkeypatch.setattr(commit.os, "fchmod", lambda fd, mode: (chmods.append(mode), real(fd, mode)))
+    old = os.umask(0o022)
+    try:
+        usual = commit.write_file(tmp_path / "usual.html", b"abc")
+        assert chmods == []  # created 0644 already
+        os.umask(0o077)
+        strict = commit.write_file(tmp_path / "strict.html", b"abcd")
+        (tmp_path / "kept.html").write_bytes(b"x")
+        (tmp_path / "kept.html").chmod(0o600)
+        os.umask(0o022)
+        kept = commit.write_file(tmp_path / "kept.html", b"abcde")  # an existing file keeps its mode
+    finally:
+        os.umask(old)
+    assert chmods == [0o644, 0o644]
+    for name, recorded in (("usual.html", usual), ("strict.html", strict), ("kept.html", kept)):
+        st = (tmp_path / name).stat()
+        assert _mode(tmp_path / name) == 0o644 and recorded == (st.st_mtime_ns, st.st_size)
