@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
@@ -265,54 +265,38 @@ def _paragraph(state: StateBlock, startLine: int, endLine: int, silent: bool) ->
 
 def push_paragraph(state: StateBlock, startLine: int, nextLine: int, content: str) -> None:
     """The paragraph rule's tokens, for lines startLine up to nextLine holding `content`: what
-    its three `state.push` calls make (StateBlock.push: `Token(type, tag, nesting)` with
-    block=True at state.level, which the opening token raises and the closing one lowers again),
-    built here without the calls or the dataclass `__init__` (the same thirteen fields): most
+    its three `state.push` calls make (StateBlock.push: block=True at state.level, which the
+    opening token raises and the closing one lowers again), built without the calls: most
     blocks of a post are paragraphs."""
     state.line = nextLine
     level = state.level
-
-    opening = _new(Token)
-    opening.type = "paragraph_open"
-    opening.tag = "p"
-    opening.nesting = 1
-    opening.attrs = {}
-    opening.map = [startLine, nextLine]
-    opening.level = level
-    opening.children = None
-    opening.content = opening.markup = opening.info = ""
-    opening.meta = {}
-    opening.block = True
-    opening.hidden = False
-
-    inline = _new(Token)
-    inline.type = "inline"
-    inline.tag = ""
-    inline.nesting = 0
-    inline.attrs = {}
-    inline.map = [startLine, nextLine]
-    inline.level = level + 1
-    inline.children = []
+    inline = block_token("inline", "", 0, level + 1, [startLine, nextLine])
     inline.content = content
-    inline.markup = inline.info = ""
-    inline.meta = {}
-    inline.block = True
-    inline.hidden = False
+    inline.children = []
+    state.tokens += (
+        block_token("paragraph_open", "p", 1, level, [startLine, nextLine]),
+        inline,
+        block_token("paragraph_close", "p", -1, level, None),
+    )
 
-    closing = _new(Token)
-    closing.type = "paragraph_close"
-    closing.tag = "p"
-    closing.nesting = -1
-    closing.attrs = {}
-    closing.map = None
-    closing.level = level
-    closing.children = None
-    closing.content = closing.markup = closing.info = ""
-    closing.meta = {}
-    closing.block = True
-    closing.hidden = False
 
-    state.tokens += (opening, inline, closing)
+def block_token(ttype: str, tag: str, nesting: Literal[-1, 0, 1], level: int, lines: list[int] | None) -> Token:
+    """The token `StateBlock.push(ttype, tag, nesting)` makes at this level, with this map:
+    `Token(ttype, tag, nesting)` and block=True, without the dataclass `__init__` (the same
+    thirteen fields)."""
+    token = _new(Token)
+    token.type = ttype
+    token.tag = tag
+    token.nesting = nesting
+    token.attrs = {}
+    token.map = lines
+    token.level = level
+    token.children = None
+    token.content = token.markup = token.info = ""
+    token.meta = {}
+    token.block = True
+    token.hidden = False
+    return token
 
 
 def _lheading(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:

@@ -44,6 +44,7 @@ from sitegen.markdown.blockrules import DELIMITER_ROW, RuleFn, Rules, rules
 from sitegen.markdown.dispatch import push_paragraph
 
 _new = object.__new__
+
 _SPACES = re.compile(" *")
 # A setext underline: one run of `=` or of `-`, then only spaces and tabs.
 _UNDERLINE = re.compile(r"(?:=+|-+)[ \t]*")
@@ -135,18 +136,6 @@ class FastStateBlock(StateBlock):
             parts = [src[bMarks[line] : eMarks[line] + 1] for line in range(begin, end - 1)]
             parts.append(src[bMarks[end - 1] : last])
             return "".join(parts)
-        if end - begin == 1:
-            # One line (most paragraphs): as the loop below, without the list.
-            first = bMarks[begin]
-            last = eMarks[begin] + 1 if keepLastLF else eMarks[begin]
-            limit = first + indent
-            if limit > last:
-                limit = last
-            if src.find("\t", first, limit) >= 0:
-                return StateBlock.getLines(self, begin, end, indent, keepLastLF)
-            shifted = first + tShift[begin]
-            first = limit if shifted >= limit else _SPACES.match(src, shifted, limit).end()  # type: ignore[union-attr]
-            return src[first:last]
         parts = []
         for line in range(begin, end):
             first = bMarks[line]
@@ -158,6 +147,8 @@ class FastStateBlock(StateBlock):
                 return StateBlock.getLines(self, begin, end, indent, keepLastLF)
             shifted = first + tShift[line]
             first = limit if shifted >= limit else _SPACES.match(src, shifted, limit).end()  # type: ignore[union-attr]
+            if end - begin == 1:
+                return src[first:last]  # one line (most paragraphs): no list to join
             parts.append(src[first:last])
         return "".join(parts)
 
