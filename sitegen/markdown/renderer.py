@@ -25,6 +25,7 @@ from sitegen.markdown.dispatch import use_fast_dispatch
 from sitegen.markdown.document import IMG_IN_LINK_PREFIX, IMG_PREFIX, MD_LINK_PREFIX, Heading, Rendered
 from sitegen.markdown.fastblock import use_fast_block
 from sitegen.markdown.fastcode import use_fast_code
+from sitegen.markdown.fastemphasis import use_fast_emphasis
 from sitegen.markdown.fasthtml import FastRendererHTML
 from sitegen.markdown.fastinline import use_fast_inline
 from sitegen.markdown.fastlink import use_fast_link
@@ -246,6 +247,7 @@ def make_parser(
         use_fast_inline(md)
         use_fast_link(md)
         use_fast_code(md)
+        use_fast_emphasis(md)
     return md
 
 
