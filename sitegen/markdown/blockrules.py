@@ -13,7 +13,8 @@ rules to ask at a line. `sitegen.markdown.fastblock` installs them.
 - `html_block` finds which of upstream's HTML_SEQUENCES a line opens with one regex, their
   opening patterns in order as alternatives (each is anchored at the line's start, so the
   first alternative that matches is the first sequence that does). That answers the terminator
-  checks and the lines that open no block; a block that opens goes to upstream's rule.
+  checks and the lines that open no block; for a block that opens, the rest is upstream's rule,
+  with the sequence found (upstream tries each sequence's opener again).
 - `reference` reads a one-line definition (`[label]: destination`, no title) with a regex and
   the same helpers (`parseLinkDestination`, `normalizeLink`, `validateLink`,
   `normalizeReference`); upstream also joins the next line, asking every terminator rule about
@@ -30,7 +31,6 @@ from typing import Any
 from markdown_it.common.utils import mdTrim, normalizeReference
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_block import code as stock_code
-from markdown_it.rules_block import html_block as stock_html_block
 from markdown_it.rules_block import reference as stock_reference
 from markdown_it.rules_block import table as stock_table
 from markdown_it.rules_block.html_block import HTML_SEQUENCES
@@ -228,12 +228,36 @@ def html_block(state: StateBlock, startLine: int, endLine: int, silent: bool) ->
     pos = state.bMarks[startLine] + state.tShift[startLine]
     if pos >= len(src) or src[pos] != "<":
         return False
-    found = _HTML_OPENERS.match(src[pos : state.eMarks[startLine]])
+    lineText = src[pos : state.eMarks[startLine]]
+    found = _HTML_OPENERS.match(lineText)
     if found is None:
         return False
+    _, closing, terminates = HTML_SEQUENCES[int(found.lastgroup[1:])]  # type: ignore[index]
     if silent:
-        return HTML_SEQUENCES[int(found.lastgroup[1:])][2]  # type: ignore[index]
-    return stock_html_block(state, startLine, endLine, silent)
+        return terminates
+
+    # Upstream's, from here: down to the block's end.
+    nextLine = startLine + 1
+    # Blocks 6 and 7 (`^$` closes them) end at a blank line; the others at their closing sequence.
+    endsOnBlankLine = bool(closing.search(""))
+    if not closing.search(lineText):
+        while nextLine < endLine:
+            # An outdented blank line ends only a block that ends on a blank line.
+            if state.sCount[nextLine] < state.blkIndent and (endsOnBlankLine or not state.isEmpty(nextLine)):
+                break
+            pos = state.bMarks[nextLine] + state.tShift[nextLine]
+            lineText = src[pos : state.eMarks[nextLine]]
+            if closing.search(lineText):
+                if len(lineText) != 0:
+                    nextLine += 1
+                break
+            nextLine += 1
+
+    state.line = nextLine
+    token = state.push("html_block", "", 0)
+    token.map = [startLine, nextLine]
+    token.content = state.getLines(startLine, nextLine, state.blkIndent, True)
+    return True
 
 
 def list_block(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
