@@ -14,7 +14,8 @@ those of markdown-it-py:
 - Content with no active position at all (a third of the inline tokens of a blog: headings,
   table cells, plain sentences) is one text token, which is what the loop would make.
 - The post-processing rules (`balance_pairs`, `strikethrough`, `emphasis`, `fragments_join`)
-  only act on delimiters (`*`, `_`, `~` runs); without any they change nothing (token levels
+  only act on delimiters (`*`, `_`, `~` runs; `strikethrough` on `~` ones alone, so it is left
+  out where the source has no `~`); without any they change nothing (token levels
   are already those `fragments_join` would compute, and no two text tokens are adjacent).
 - Tokens are built with their fields set directly rather than through the dataclass
   `__init__` and `__post_init__` (the same values: see `_token`); pending text is flushed
@@ -46,7 +47,7 @@ from markdown_it.parser_inline import ParserInline
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_core.inline import inline as core_inline
 from markdown_it.rules_core.text_join import _join_text_tokens, text_join
-from markdown_it.rules_inline import StateInline
+from markdown_it.rules_inline import StateInline, strikethrough
 from markdown_it.rules_inline.newline import newline
 from markdown_it.token import Token
 from mdit_py_plugins.footnote.index import footnote_tail
@@ -156,6 +157,13 @@ class _Plan:
         self.own_newline = [rule.fn for rule in enabled if "\n" in INLINE_FIRST.get(rule.name, "")] == [newline]
         names2 = [rule.name for rule in parser.ruler2.__rules__ if rule.enabled]
         self.post_only_delimiters = names2 == list(_POST_RULES)
+        # markdown-it-py's strikethrough pairing acts on `~` delimiters alone: without a `~` in
+        # the source the other rules are all there is to run.
+        self.rules2_without_tilde: list[Callable[..., Any]] | None = None
+        if self.post_only_delimiters:
+            post = [(rule.name, rule.fn) for rule in parser.ruler2.__rules__ if rule.enabled]
+            if dict(post)["strikethrough"] is strikethrough.postProcess:
+                self.rules2_without_tilde = [fn for name, fn in post if name != "strikethrough"]
         if not names or names[0] != "text" or any(name not in INLINE_FIRST for name in names[1:]):
             return
         chars = sorted({ch for name in names[1:] for ch in INLINE_FIRST[name]})
@@ -362,9 +370,12 @@ def _parse_state(self: ParserInline, plan: _Plan, max_nesting: int, src: str, md
     state.max_nesting = max_nesting
     _tokenize(self, state, found)
     # Of the rules it knows, only emphasis and strikethrough make delimiters, at `*`, `_` and `~`.
-    if (plan.active is None or not plan.post_only_delimiters
-            or (("*" in src or "_" in src or "~" in src) and _has_delimiters(state))):
+    if plan.active is None or not plan.post_only_delimiters:
         for rule in plan.rules2:
+            rule(state)
+    elif ("*" in src or "_" in src or "~" in src) and _has_delimiters(state):
+        rules2 = plan.rules2 if "~" in src or plan.rules2_without_tilde is None else plan.rules2_without_tilde
+        for rule in rules2:
             rule(state)
     return state.tokens
 

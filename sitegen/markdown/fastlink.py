@@ -117,7 +117,11 @@ def link(state: StateInline, silent: bool) -> bool:
     start = state.pos
     if src[start] != "[":
         return False
-    plan, max_nesting = fastinline._state_plan(state)
+    plan = getattr(state, "plan", None)
+    if plan is not None:
+        max_nesting: int = state.max_nesting  # type: ignore[attr-defined]
+    else:
+        plan, max_nesting = fastinline._state_plan(state)
     # At the nesting limit parseLinkLabel takes no step it has not cached.
     stop = _label_stop(plan) if state.level < max_nesting else None
     if stop is None:
@@ -143,7 +147,11 @@ def link(state: StateInline, silent: bool) -> bool:
         if "&" in href:  # unescapeAll: no backslash can be in it
             href = unescapeAll(href)
         href = md.normalizeLink(href)
-        if not md.validateLink(href):
+        # markdown-it-py's validateLink refuses only some schemes: a path, a fragment or an
+        # http(s) URL passes it.
+        validate = md.validateLink
+        if not ((href[0] in "/#" or href.startswith(("https://", "http://")))
+                and getattr(validate, "__func__", None) is MarkdownIt.validateLink) and not validate(href):
             return stock_link(state, silent)
         title = tail.group(2)
         if title is None:

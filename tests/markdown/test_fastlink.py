@@ -111,3 +111,15 @@ def test_the_rules_alone_on_a_plain_parser_parse_the_same() -> None:
     assert {rule.name: rule.fn for rule in md.inline.ruler.__rules__}["link"] is fastlink.link
     text = "[a](b) [c `]` d](e \"t\") `f` [g][] [h\\]](i) ``j`` [k *l*](m)\n\n[g]: /g\n"
     assert [tok.as_dict() for tok in md.parse(text)] == [tok.as_dict() for tok in MarkdownIt("commonmark").parse(text)]
+
+
+def test_a_parser_s_own_link_validation_is_asked() -> None:
+    """fastlink passes paths, fragments and http(s) URLs without asking markdown-it-py's
+    validateLink, which cannot refuse them; a validator of the parser's own is still asked."""
+    fast = make_parser(Highlighter(), WORDS)
+    plain = make_parser(Highlighter(), WORDS, fast=False)
+    for md in (fast, plain):
+        md.validateLink = lambda url: not url.startswith(("/", "#", "http:"))  # type: ignore[method-assign]
+    text = "[a](/x) [b](http://y.example/) [c](#z) [d](https://w.example/) [e](f.md)"
+    assert parsed(fast, text) == parsed(plain, text)
+    assert [tok["type"] for tok in parsed(fast, text)[0][1]["children"]].count("link_open") == 2
