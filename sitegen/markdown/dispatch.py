@@ -146,6 +146,20 @@ def _inline_tokenize(self: Any, state: StateInline) -> None:
         state.pushPending()
 
 
+def try_silent(state: StateInline, rules: list[Callable[..., bool]], pos: int) -> bool:
+    """skipToken's step: ask `rules` in order, silently and one level deeper, at `pos` (which is
+    state.pos); True when one matched (state.pos is then past it)."""
+    for rule in rules:
+        state.level += 1
+        ok = rule(state, True)
+        state.level -= 1
+        if ok:
+            if state.pos <= pos:
+                raise RuntimeError("inline rule didn't increment state.pos")
+            return True
+    return False
+
+
 def _inline_skip_token(self: Any, state: StateInline) -> None:
     """ParserInline.skipToken (link labels), asking only the rules that can match at pos."""
     ok = False
@@ -163,14 +177,7 @@ def _inline_skip_token(self: Any, state: StateInline) -> None:
         rules = table.by_char.get(ch)
         if rules is None:
             rules = table.build(ch)
-        for rule in rules:
-            state.level += 1
-            ok = rule(state, True)
-            state.level -= 1
-            if ok:
-                if state.pos <= pos:
-                    raise RuntimeError("inline rule didn't increment state.pos")
-                break
+        ok = try_silent(state, rules, pos)
     else:
         state.pos = state.posMax
 

@@ -52,7 +52,7 @@ from markdown_it.rules_inline.newline import newline
 from markdown_it.token import Token
 from mdit_py_plugins.footnote.index import footnote_tail
 
-from sitegen.markdown.dispatch import INLINE_FIRST, _inline_skip_token, _inline_table, _inline_tokenize
+from sitegen.markdown.dispatch import INLINE_FIRST, _inline_skip_token, _inline_table, _inline_tokenize, try_silent
 
 # Where a rule, alone at its character, can get past its first test: narrower than the
 # character itself. (A literal first character: a lookbehind would make every search ten times slower.)
@@ -316,16 +316,7 @@ def _parse_link_label(state: StateInline, start: int, disableNested: bool = Fals
                     step = found.start() if found is not None else state.posMax
                 else:
                     state.pos = pos
-                    ok = False
-                    for rule in rules:
-                        state.level += 1
-                        ok = rule(state, True)
-                        state.level -= 1
-                        if ok:
-                            if state.pos <= pos:
-                                raise RuntimeError("inline rule didn't increment state.pos")
-                            break
-                    step = state.pos if ok else state.pos + 1
+                    step = state.pos if try_silent(state, rules, pos) else state.pos + 1
             cache[pos] = step
         pos = step
         if marker == "[":

@@ -36,7 +36,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline.link import link as stock_link
 
 from sitegen.markdown import fastinline
-from sitegen.markdown.dispatch import INLINE_FIRST
+from sitegen.markdown.dispatch import INLINE_FIRST, try_silent
 
 # Inline rules that, silent, answer False or step over text holding no `[` or `]`.
 _BRACKET_SAFE = frozenset({
@@ -93,16 +93,7 @@ def _label_end(state: StateInline, plan: fastinline._Plan, stop: re.Pattern[str]
             rules = build(marker)
         old_pos = state.pos
         state.pos = pos
-        ok = False
-        for rule in rules:
-            state.level += 1
-            ok = rule(state, True)
-            state.level -= 1
-            if ok:
-                if state.pos <= pos:
-                    raise RuntimeError("inline rule didn't increment state.pos")
-                break
-        pos = state.pos if ok else state.pos + 1
+        pos = state.pos if try_silent(state, rules, pos) else state.pos + 1
         state.pos = old_pos
     # parseLinkLabel follows the steps an earlier scan cached; this scan did not look them up.
     cache = state.cache
