@@ -287,6 +287,20 @@ def push_paragraph(state: StateBlock, startLine: int, nextLine: int, content: st
     )
 
 
+TOKEN_FIELDS = ("type", "tag", "nesting", "attrs", "map", "level", "children", "content", "markup", "info",
+                "meta", "block", "hidden")
+"""The fields of markdown-it-py 4's Token, which the fast paths (block_token, fastblock's push,
+fastinline's _token) set one by one instead of calling its dataclass `__init__`."""
+
+
+def tokens_built_alike() -> bool:
+    """Whether this markdown-it-py's Token has exactly those fields (else a token built field by
+    field would lack one: renderer.FAST_PATHS is off then)."""
+    import dataclasses
+
+    return tuple(f.name for f in dataclasses.fields(Token)) == TOKEN_FIELDS
+
+
 def block_token(ttype: str, tag: str, nesting: Literal[-1, 0, 1], level: int, lines: list[int] | None) -> Token:
     """The token `StateBlock.push(ttype, tag, nesting)` makes at this level, with this map:
     `Token(ttype, tag, nesting)` and block=True, without the dataclass `__init__` (the same

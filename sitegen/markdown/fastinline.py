@@ -35,7 +35,6 @@ markdown-it-py on the CommonMark spec, the example site and the wolfgirl corpus.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import types
 from collections.abc import Callable
@@ -66,10 +65,6 @@ _NARROWER: dict[str, tuple[tuple[str, ...], str]] = {
 # The post-processing rules that act only on delimiters.
 _POST_RULES = ("balance_pairs", "strikethrough", "emphasis", "fragments_join")
 
-_TOKEN_FIELDS = ("type", "tag", "nesting", "attrs", "map", "level", "children", "content", "markup", "info",
-                 "meta", "block", "hidden")
-_FIELDS_MATCH = tuple(f.name for f in dataclasses.fields(Token)) == _TOKEN_FIELDS
-
 
 def _token(ttype: str, tag: str, nesting: Literal[-1, 0, 1], content: str = "", level: int = 0,
            _new: Any = object.__new__, _cls: type[Token] = Token) -> Token:
@@ -89,14 +84,6 @@ def _token(ttype: str, tag: str, nesting: Literal[-1, 0, 1], content: str = "", 
     token.block = False
     token.hidden = False
     return token
-
-
-if not _FIELDS_MATCH:  # a markdown-it-py with other Token fields: build them its way
-    def _token(ttype: str, tag: str, nesting: Literal[-1, 0, 1], content: str = "", level: int = 0) -> Token:
-        token = Token(ttype, tag, nesting)
-        token.content = content
-        token.level = level
-        return token
 
 
 class _State(StateInline):

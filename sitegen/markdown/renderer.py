@@ -21,7 +21,7 @@ from sitegen.errors import ContentError, SitegenError
 from sitegen.fence import parse_fence_info
 from sitegen.markdown import footnotes, shortcodes
 from sitegen.markdown.autolink import autolink_plugin
-from sitegen.markdown.dispatch import use_fast_dispatch
+from sitegen.markdown.dispatch import tokens_built_alike, use_fast_dispatch
 from sitegen.markdown.document import IMG_IN_LINK_PREFIX, IMG_PREFIX, MD_LINK_PREFIX, Heading, Rendered
 from sitegen.markdown.fastblock import use_fast_block
 from sitegen.markdown.fastcode import use_fast_code
@@ -187,8 +187,9 @@ def render_code_inline(
 
 
 # The fast paths follow markdown-it-py 4's own loops and rules line for line, and the tests compare
-# them with it on the pinned version; under another major version markdown-it-py's code runs.
-FAST_PATHS = markdown_it.__version__.split(".")[0] == "4"
+# them with it on the pinned version; under another major version, or a Token with other fields
+# than the ones they set, markdown-it-py's code runs.
+FAST_PATHS = markdown_it.__version__.split(".")[0] == "4" and tokens_built_alike()
 
 
 def make_parser(

@@ -36,3 +36,13 @@ def test_another_major_version_gets_the_libraries_own_loops(monkeypatch: pytest.
     title = Renderer()
     assert title.render_inline(TITLE) == fast_title and "<em>title</em>" in fast_title[0]
     assert type(title._inline_md[True].renderer).__name__ == "RendererHTML"
+
+
+def test_the_fast_paths_need_a_token_with_the_fields_they_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast paths build tokens field by field; a Token with another field would come out
+    without it, so FAST_PATHS (the one switch they all sit behind) also asks for the same fields."""
+    from sitegen.markdown import dispatch
+
+    assert dispatch.tokens_built_alike()
+    monkeypatch.setattr(dispatch, "TOKEN_FIELDS", (*dispatch.TOKEN_FIELDS, "source"))
+    assert not dispatch.tokens_built_alike()
